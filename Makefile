@@ -1,0 +1,42 @@
+# Two newcomer commands: `make run` (set up, load the real data, serve it) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: setup run load serve test lint fix clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+setup: $(BIN)/.installed  ## create the virtual environment and install cckg
+
+load: setup  ## load curated and reference data into the embedded store
+	$(BIN)/cckg load
+
+serve: setup  ## serve the embedded store on http://$(HOST):$(PORT)/
+	$(BIN)/cckg serve --host $(HOST) --port $(PORT)
+
+run: load serve  ## set up, load everything, serve it
+
+test: setup  ## lint and run the test suite
+	scripts/ensure-test-deps.sh
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: setup  ## ruff check
+	$(BIN)/ruff check .
+
+fix: setup  ## ruff fix and format
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:  ## remove the virtual environment and the store
+	rm -rf $(VENV) var

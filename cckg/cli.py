@@ -1,0 +1,275 @@
+"""The ``cckg`` command. Exit codes: 0 ok, 1 data does not conform, 2 bad input or usage."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from cckg import __version__
+from cckg.settings import PROJECT_ROOT, Settings
+
+EXIT_NONCONFORMING = 1
+EXIT_BAD_INPUT = 2
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+@click.group()
+@click.version_option(__version__, prog_name="cckg")
+def main() -> None:
+    """Connective Cities Knowledge Graph: load, validate, query, match and serve."""
+
+
+# ---------------------------------------------------------------- load / validate
+
+
+def _report_violations(violations, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {"conforms": False, "violations": [v.as_dict() for v in violations]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    elif fmt == "ttl":
+        from loaders.report import violations_turtle
+
+        click.echo(violations_turtle(violations))
+    else:
+        click.echo(f"Rejected: {len(violations)} violation(s); nothing was written.", err=True)
+        for v in violations:
+            click.echo(f"  {v}", err=True)
+
+
+def _report_source_error(err, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "conforms": False,
+                    "error": {
+                        "file": err.location.file,
+                        "line": err.location.line,
+                        "record": err.location.record,
+                        "field": err.field,
+                        "message": err.message,
+                    },
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        click.echo(f"Unreadable input; nothing was written.\n  {err}", err=True)
+
+
+def _run_load(paths: tuple[Path, ...], fmt: str, quiet: bool, write: bool) -> None:
+    from loaders.model import SourceError
+    from loaders.pipeline import Loader, LoadRejectedError, default_paths, parse_all
+
+    settings = _settings()
+    chosen = [Path(p) for p in paths] or default_paths()
+    with_reference = not paths
+    store = None
+    try:
+        t0 = time.perf_counter()
+        sources = parse_all(chosen, settings.base_iri, with_reference)
+        parse_s = time.perf_counter() - t0
+        if write:
+            from cckg.store import open_store
+
+            store = open_store(settings)
+        else:
+            store = _open_for_context(settings)
+        loader = Loader(store, settings.base_iri, quiet=quiet)
+        if write:
+            report = loader.load(sources)
+        else:
+            violations = loader.validate(sources)
+            if violations:
+                raise LoadRejectedError(violations)
+    except SourceError as err:
+        _report_source_error(err, fmt)
+        sys.exit(EXIT_BAD_INPUT)
+    except LoadRejectedError as rej:
+        _report_violations(rej.violations, fmt)
+        sys.exit(EXIT_NONCONFORMING)
+    finally:
+        if store is not None:
+            store.close()
+    total = time.perf_counter() - t0
+    if not write:
+        n = sum(len(s.public) for s in sources)
+        if fmt == "json":
+            click.echo(json.dumps({"conforms": True, "sources": len(sources), "triples": n}))
+        else:
+            click.echo(f"Conforms: {len(sources)} source(s), {n} triples.")
+        return
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "conforms": True,
+                    "graphs": report.graphs,
+                    "classes": report.classes,
+                    "private_triples": report.private_triples,
+                    "seconds": round(total, 2),
+                },
+                indent=2,
+            )
+        )
+        return
+    click.echo(
+        f"Loaded {report.triples} triples into {len(report.graphs)} graph(s) in {total:.1f} s "
+        f"(parse {parse_s:.1f} s, {report.triples / max(total, 1e-9):,.0f} triples/s)."
+    )
+    click.echo("Per graph:")
+    for g, n in sorted(report.graphs.items()):
+        click.echo(f"  {n:>9,}  {g}")
+    if report.private_triples:
+        click.echo(f"  {report.private_triples:>9,}  (private graph, not public)")
+    click.echo("Per class:")
+    for c, n in sorted(report.classes.items(), key=lambda kv: -kv[1]):
+        click.echo(f"  {n:>9,}  {c}")
+
+
+def _open_for_context(settings: Settings):
+    """For validation: an existing store gives context (link targets); never created here."""
+    from cckg.store import EmbeddedStore, open_store
+
+    if settings.endpoint:
+        return open_store(settings)
+    if (settings.store_path / "CURRENT").exists():
+        try:
+            return EmbeddedStore(settings.store_path, settings.base_iri, read_only=True)
+        except OSError:
+            return None
+    return None
+
+
+_fmt_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "ttl"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+_quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@_fmt_option
+@_quiet_option
+def load(paths: tuple[Path, ...], fmt: str, quiet: bool) -> None:
+    """Validate and load PATHS (default: data/, the ontology and all reference data).
+
+    Each source replaces its own named graph; all of them are written in one transaction,
+    and nothing is written when any source is unreadable or does not conform.
+    """
+    _run_load(paths, fmt, quiet, write=True)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@_fmt_option
+@_quiet_option
+def validate(paths: tuple[Path, ...], fmt: str, quiet: bool) -> None:
+    """Validate PATHS against the shapes without writing anything."""
+    _run_load(paths, fmt, quiet, write=False)
+
+
+# ---------------------------------------------------------------- export
+
+
+@main.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["nquads", "trig", "turtle"]),
+    default="nquads",
+    show_default=True,
+)
+@click.option(
+    "--output", "-o", type=click.Path(path_type=Path), help="File to write (default: stdout)."
+)
+@click.option(
+    "--graph", "graphs", multiple=True, help="Only these graph IRIs (default: all public graphs)."
+)
+def export(fmt: str, output: Path | None, graphs: tuple[str, ...]) -> None:
+    """Write a dump of the public graphs (never the private graph)."""
+    from rdflib import Dataset, URIRef
+
+    from cckg.store import open_store
+
+    store = open_store(_settings())
+    try:
+        public = store.public_graphs()
+        chosen = [URIRef(g) for g in graphs] or public
+        unknown = [g for g in chosen if g not in public]
+        if unknown:
+            raise click.UsageError(f"not a public graph: {', '.join(unknown)}")
+        data = store.export_nquads(chosen)
+    finally:
+        store.close()
+    if fmt != "nquads":
+        ds = Dataset()
+        ds.parse(data=data.decode(), format="nquads")
+        data = ds.serialize(format="trig" if fmt == "trig" else "turtle").encode()
+    if output:
+        output.write_bytes(data)
+        click.echo(f"Wrote {output} ({len(data):,} bytes).", err=True)
+    else:
+        sys.stdout.buffer.write(data)
+
+
+# ---------------------------------------------------------------- ontology
+
+
+@main.command("check-ontology")
+@click.argument("path", required=False, type=click.Path(path_type=Path, exists=True))
+def check_ontology(path: Path | None) -> None:
+    """Check the ontology for consistency with HermiT and print class/property counts."""
+    from cckg.ontology_check import OntologyCheckError
+    from cckg.ontology_check import check_ontology as run_check
+
+    try:
+        report = run_check(path or PROJECT_ROOT / "ontology" / "cckg.ttl")
+    except OntologyCheckError as e:
+        click.echo(f"Cannot check the ontology: {e}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    click.echo(report.summary())
+    sys.exit(0 if report.ok else EXIT_NONCONFORMING)
+
+
+# ---------------------------------------------------------------- serve
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the web app and SPARQL endpoint with waitress."""
+    from waitress import serve as waitress_serve
+
+    from webapp import create_app
+
+    app = create_app()
+    click.echo(
+        f"Serving cckg on http://{host}:{port}/  (store: {app.config['CCKG_DESCRIPTION']})",
+        err=True,
+    )
+    waitress_serve(app, host=host, port=port, threads=threads, ident="cckg")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""Loaders: source files -> RDF -> SHACL gate -> one transactional write to the store."""

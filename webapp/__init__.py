@@ -1,0 +1,46 @@
+"""The cckg web app: an app factory with one blueprint per feature."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from cckg.settings import Settings
+from cckg.store import Store, open_store
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. ``test_config`` may carry a ready ``CCKG_STORE_OBJECT`` (a Store)."""
+    app = Flask(__name__)
+    settings = Settings.from_env()
+    app.config.from_mapping(
+        CCKG_BASE_IRI=settings.base_iri,
+        CCKG_SPARQL_TIMEOUT_S=settings.sparql_timeout_s,
+        CCKG_SPARQL_ROW_CAP=settings.sparql_row_cap,
+        CCKG_ADMIN_TOKEN=settings.admin_token,
+        JSON_AS_ASCII=False,
+    )
+    if test_config:
+        app.config.update(test_config)
+    store: Store | None = app.config.get("CCKG_STORE_OBJECT")
+    if store is None:
+        store = open_store(settings)
+    app.extensions["cckg_store"] = store
+    app.config["CCKG_DESCRIPTION"] = getattr(store, "endpoint", None) or str(
+        getattr(store, "path", "memory")
+    )
+
+    from webapp import errors, home
+
+    errors.init_app(app)
+    app.register_blueprint(home.bp)
+    logging.getLogger("waitress").setLevel(logging.INFO)
+    return app
+
+
+def get_store(app: Flask | None = None) -> Store:
+    from flask import current_app
+
+    return (app or current_app).extensions["cckg_store"]
