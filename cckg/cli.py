@@ -215,7 +215,7 @@ def validate(paths: tuple[Path, ...], fmt: str, quiet: bool) -> None:
 )
 def export(fmt: str, output: Path | None, graphs: tuple[str, ...]) -> None:
     """Write a dump of the public graphs (never the private graph)."""
-    from rdflib import Dataset, URIRef
+    from rdflib import URIRef
 
     from cckg.store import open_store
 
@@ -230,9 +230,14 @@ def export(fmt: str, output: Path | None, graphs: tuple[str, ...]) -> None:
     finally:
         store.close()
     if fmt != "nquads":
-        ds = Dataset()
-        ds.parse(data=data.decode(), format="nquads")
-        data = ds.serialize(format="trig" if fmt == "trig" else "turtle").encode()
+        import pyoxigraph as ox
+
+        quads = ox.parse(data, format=ox.RdfFormat.N_QUADS)
+        if fmt == "trig":
+            data = ox.serialize(quads, format=ox.RdfFormat.TRIG)
+        else:  # Turtle has no graphs: the union of the public graphs
+            triples = (ox.Triple(q.subject, q.predicate, q.object) for q in quads)
+            data = ox.serialize(triples, format=ox.RdfFormat.TURTLE)
     if output:
         output.write_bytes(data)
         click.echo(f"Wrote {output} ({len(data):,} bytes).", err=True)

@@ -68,7 +68,8 @@ def _cities() -> dict[int, dict[str, Any]]:
 
 @functools.cache
 def _index() -> dict[str, tuple[int, ...]]:
-    """Folded name -> geonameids, built once per process (about 0.5 s for 34,000 cities)."""
+    """Folded name -> geonameids, built once per process (under a second for 34,000 cities
+    and their 390,000 names)."""
     ids: list[int] = []
     names: list[str] = []
     for gid, rec in _cities().items():
@@ -85,9 +86,11 @@ def _index() -> dict[str, tuple[int, ...]]:
 
 
 def candidates(name: str) -> list[dict[str, Any]]:
-    """All cities whose name or alternate name matches ``name``, largest first."""
+    """Copies of the records of all cities whose name or alternate name matches ``name``,
+    largest first."""
     ids = _index().get(normalise(name), ())
-    return sorted((_cities()[gid] for gid in ids), key=lambda r: (-r["population"], r["geonameid"]))
+    found = [dict(_cities()[gid]) for gid in ids]
+    return sorted(found, key=lambda r: (-r["population"], r["geonameid"]))
 
 
 def resolve_city(name: str, country: str | None = None, *, strict: bool = False) -> int | None:

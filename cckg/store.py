@@ -147,6 +147,7 @@ class EmbeddedStore:
     def __init__(self, path: Path | None, base_iri: str = DEFAULT_BASE_IRI, read_only=False):
         self.base_iri = base_iri
         self.path = path
+        self.read_only = read_only
         if path is None:
             self._store = ox.Store()
         elif read_only:
@@ -266,7 +267,8 @@ class EmbeddedStore:
         return buf.getvalue()
 
     def close(self) -> None:
-        self._store.flush() if hasattr(self._store, "flush") else None
+        if not self.read_only:
+            self._store.flush()
         del self._store
 
 

@@ -1,0 +1,482 @@
+"""Named SPARQL queries: one ``queries/NAME.rq`` file per query, with a ``#+`` header.
+
+Header format (comment lines at the top of the file, before the query text)::
+
+    #+ title: Solutions by theme
+    #+ description: Good practices tagged with a theme or with any narrower theme.
+    #+ description: (repeated description lines are joined with a space)
+    #+ param: theme (theme) default=mobility — the theme, as a slug or a full IRI
+    #+ param: country (country) — optional: without a value the variable stays unbound
+
+``param`` lines are ``NAME (TYPE) [default=VALUE] [required] — DESCRIPTION`` (the separator is an
+em dash or ``--``). ``NAME`` is a variable of the query. A parameter without a value and without
+a default stays unbound, so it matches anything; ``required`` makes a missing value an error.
+A quoted default may hold spaces and a language tag: ``default="Rostock"@en``.
+
+Types (see ``PARAM_TYPES``): ``iri``, ``literal`` (``text`` or ``text@lang``), ``integer``,
+``sdg`` (1-17), ``language`` (ISO 639-1), one of our kinds (``theme``, ``country``, ``city``, …:
+a slug or the full IRI), and ontology enumerations (``status``, ``event-format``,
+``institution-kind``: ``implemented``, ``Implemented``, ``cckg:Implemented`` or the IRI).
+
+Values are coerced into rdflib terms and run as bound terms through the Store, never pasted
+into the query text (STYLE 2.4, pitfall 3.1). Every parameter must appear in a top-level
+triple pattern of the WHERE clause (pitfall 3.2); this is checked when a query is loaded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from rdflib import RDF, BNode, Graph, Literal, URIRef, Variable
+from rdflib.namespace import SKOS, XSD
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.term import Node
+
+from cckg import iris
+from cckg.settings import DEFAULT_BASE_IRI, ONTOLOGY_NS, PROJECT_ROOT
+from cckg.sparql_text import term_n3
+
+QUERIES_DIR = PROJECT_ROOT / "queries"
+INTERNAL_DIR = QUERIES_DIR / "internal"
+ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
+
+# Ontology enumerations: parameter type -> class whose named individuals are the values.
+ENUM_TYPES = {
+    "status": "SolutionStatus",
+    "event-format": "EventFormat",
+    "institution-kind": "InstitutionKind",
+}
+# Kinds whose slugs are checked against a scheme file (the others only by syntax).
+SCHEME_FILES = {"theme": "themes.ttl", "region": "regions.ttl"}
+PARAM_TYPES = ("iri", "literal", "integer", "sdg", "language", *iris.KINDS, *ENUM_TYPES)
+
+_HEADER_RE = re.compile(r"^#\+\s*(?P<key>[a-z]+)\s*:\s*(?P<value>.*?)\s*$")
+_PARAM_RE = re.compile(
+    r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+\((?P<type>[a-z0-9-]+)\)"
+    r"(?P<flags>(?:\s+(?:default=(?:\"[^\"]*\"(?:@[A-Za-z0-9-]+)?|\S+)|required))*)"
+    r"\s+(?:—|--)\s+(?P<description>.+)$"
+)
+_FLAG_RE = re.compile(r"default=(?P<default>\"[^\"]*\"(?:@[A-Za-z0-9-]+)?|\S+)|(?P<required>required)")
+_LANG_RE = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
+_LOCAL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+
+
+class QueryDefinitionError(ValueError):
+    """A query file is malformed: bad header, SPARQL syntax, or a parameter breaking the rules."""
+
+
+class UnknownQueryError(LookupError):
+    """No named query of that name."""
+
+
+class QueryParamError(ValueError):
+    """A parameter value that does not fit its declared type (HTTP 400, exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    description: str
+    default: str | None = None
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    path: Path
+    title: str
+    description: str
+    params: tuple[Param, ...]
+    text: str
+    variables: tuple[str, ...]  # projected variables, in SELECT order
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+
+# ---------------------------------------------------------------- loading
+
+
+def parse_header(text: str, source: str = "<query>") -> tuple[str, str, tuple[Param, ...]]:
+    """``(title, description, params)`` from the ``#+`` lines that open a query file."""
+    title = ""
+    description: list[str] = []
+    params: list[Param] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("#"):
+            break  # the header ends where the query starts
+        m = _HEADER_RE.match(stripped)
+        if m is None:
+            continue  # an ordinary comment
+        key, value = m["key"], m["value"]
+        where = f"{source}:{number}"
+        if key == "title":
+            if title:
+                raise QueryDefinitionError(f"{where}: a second '#+ title:' line")
+            title = value
+        elif key == "description":
+            description.append(value)
+        elif key == "param":
+            params.append(_parse_param(value, where))
+        else:
+            raise QueryDefinitionError(
+                f"{where}: unknown header key {key!r}; expected title, description or param"
+            )
+    if not title:
+        raise QueryDefinitionError(f"{source}: missing '#+ title: …' header line")
+    if not description:
+        raise QueryDefinitionError(f"{source}: missing '#+ description: …' header line")
+    names = [p.name for p in params]
+    if len(set(names)) != len(names):
+        raise QueryDefinitionError(f"{source}: a parameter is declared twice")
+    return title, " ".join(description), tuple(params)
+
+
+def _parse_param(value: str, where: str) -> Param:
+    m = _PARAM_RE.match(value)
+    if m is None:
+        raise QueryDefinitionError(
+            f"{where}: malformed param line {value!r}; expected "
+            "'NAME (TYPE) [default=VALUE] [required] — DESCRIPTION'"
+        )
+    if m["type"] not in PARAM_TYPES:
+        raise QueryDefinitionError(
+            f"{where}: unknown parameter type {m['type']!r}; expected one of {', '.join(PARAM_TYPES)}"
+        )
+    default, required = None, False
+    for flag in _FLAG_RE.finditer(m["flags"] or ""):
+        if flag["required"]:
+            required = True
+        else:
+            default = flag["default"]
+    return Param(m["name"], m["type"], m["description"], default, required)
+
+
+def load_query(path: Path, name: str | None = None) -> NamedQuery:
+    """Read, parse and check one query file; raises QueryDefinitionError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise QueryDefinitionError(f"{path}: cannot read: {e}") from e
+    title, description, params = parse_header(text, str(path))
+    try:
+        prepared = prepareQuery(text)
+    except Exception as e:  # pyparsing and rdflib raise several types
+        raise QueryDefinitionError(f"{path}: SPARQL syntax error: {e}") from e
+    algebra = prepared.algebra
+    if algebra.name != "SelectQuery":
+        raise QueryDefinitionError(f"{path}: named queries must be SELECT queries")
+    top = top_level_triple_variables(algebra)
+    for p in params:
+        if p.name not in top:
+            raise QueryDefinitionError(
+                f"{path}: parameter ?{p.name} must appear in a top-level triple pattern of the "
+                "WHERE clause (not only in FILTER, OPTIONAL, UNION or a sub-select)"
+            )
+        if p.default is not None:
+            try:
+                coerce(p, p.default)
+            except QueryParamError as e:
+                raise QueryDefinitionError(f"{path}: bad default: {e}") from e
+    variables = tuple(str(v) for v in algebra["PV"])
+    return NamedQuery(name or path.stem, path, title, description, params, text, variables)
+
+
+def load_queries(directory: Path = QUERIES_DIR) -> dict[str, NamedQuery]:
+    """Every ``*.rq`` directly in ``directory`` (not ``internal/``), keyed by file stem."""
+    return {p.stem: load_query(p) for p in sorted(directory.glob("*.rq"))}
+
+
+def resolve(name_or_path: str, queries: Mapping[str, NamedQuery]) -> NamedQuery:
+    """A named query, or a ``.rq`` file given by path; raises UnknownQueryError."""
+    if name_or_path in queries:
+        return queries[name_or_path]
+    path = Path(name_or_path)
+    if path.suffix == ".rq" and path.is_file():
+        return load_query(path)
+    known = ", ".join(sorted(queries)) or "(none)"
+    raise UnknownQueryError(f"no query named {name_or_path!r}; known queries: {known}")
+
+
+@cache
+def internal_query(name: str) -> str:
+    """The text of ``queries/internal/NAME.rq`` (helpers of the web app), parsed once."""
+    path = INTERNAL_DIR / f"{name}.rq"
+    text = path.read_text(encoding="utf-8")
+    try:
+        prepareQuery(text)
+    except Exception as e:
+        raise QueryDefinitionError(f"{path}: SPARQL syntax error: {e}") from e
+    return text
+
+
+# ---------------------------------------------------------------- the top-level rule
+
+# Algebra nodes whose operands are all part of the top-level group.
+_PASS_ALL = {
+    "SelectQuery", "ConstructQuery", "AskQuery", "DescribeQuery", "Slice", "Project",
+    "OrderBy", "Distinct", "Reduced", "Extend", "Filter", "Group", "AggregateJoin", "Join",
+}  # fmt: skip
+# Only the left operand is top-level (the right one is optional or subtracted).
+_PASS_LEFT = {"LeftJoin", "Minus"}
+
+
+def top_level_triple_variables(node: Any) -> set[str]:
+    """Variables that occur in triple patterns of the top-level group of a query's algebra.
+
+    Union branches, OPTIONAL and MINUS right-hand sides, GRAPH blocks and sub-selects (which
+    rdflib wraps in ToMultiSet) do not count: bindings there mean different things to
+    different engines (pitfall 3.2).
+    """
+    found: set[str] = set()
+    if not isinstance(node, CompValue):
+        return found
+    if node.name == "BGP":
+        for triple in node["triples"]:
+            for term in (triple[0], triple[2], triple[1]):
+                if isinstance(term, Variable):
+                    found.add(str(term))
+        return found
+    if node.name in _PASS_ALL:
+        for key in ("p", "p1", "p2"):
+            if key in node:
+                found |= top_level_triple_variables(node[key])
+    elif node.name in _PASS_LEFT:
+        found |= top_level_triple_variables(node["p1"])
+    return found
+
+
+# ---------------------------------------------------------------- parameters
+
+
+@cache
+def _scheme_slugs(kind: str) -> frozenset[str]:
+    graph = Graph().parse(ONTOLOGY_DIR / SCHEME_FILES[kind], format="turtle")
+    prefix = f"{DEFAULT_BASE_IRI}id/{kind}/"
+    return frozenset(str(s)[len(prefix) :] for s in graph.subjects() if str(s).startswith(prefix))
+
+
+@cache
+def enum_values(param_type: str) -> dict[str, URIRef]:
+    """Accepted spellings -> IRI for an enumeration type (``implemented`` -> cckg:Implemented)."""
+    graph = Graph().parse(ONTOLOGY_DIR / "cckg.ttl", format="turtle")
+    cls = URIRef(ONTOLOGY_NS + ENUM_TYPES[param_type])
+    out: dict[str, URIRef] = {}
+    for member in graph.subjects(RDF.type, cls):
+        local = str(member)[len(ONTOLOGY_NS) :]
+        kebab = re.sub(r"(?<=[a-z])(?=[A-Z])", "-", local).lower()  # CityAdministration -> city-…
+        for key in (local, local.lower(), kebab, f"cckg:{local}", str(member)):
+            out[key] = URIRef(member)
+    return out
+
+
+def enum_choices(param_type: str) -> list[tuple[str, str]]:
+    """``(value, label)`` pairs for a form's select box, e.g. ``("implemented", "Implemented")``."""
+    graph = Graph().parse(ONTOLOGY_DIR / "cckg.ttl", format="turtle")
+    cls = URIRef(ONTOLOGY_NS + ENUM_TYPES[param_type])
+    choices = []
+    for member in graph.subjects(RDF.type, cls):
+        local = str(member)[len(ONTOLOGY_NS) :]
+        kebab = re.sub(r"(?<=[a-z])(?=[A-Z])", "-", local).lower()
+        label = graph.value(member, URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
+        choices.append((kebab, str(label or local)))
+    return sorted(choices, key=lambda c: c[1].lower())
+
+
+def scheme_choices(kind: str) -> list[tuple[str, str]]:
+    """``(slug, English label)`` pairs of the theme or region scheme, for a select box."""
+    graph = Graph().parse(ONTOLOGY_DIR / SCHEME_FILES[kind], format="turtle")
+    prefix = f"{DEFAULT_BASE_IRI}id/{kind}/"
+    choices = []
+    for concept in set(graph.subjects(SKOS.prefLabel, None)):
+        if not str(concept).startswith(prefix):
+            continue
+        labels = [lbl for lbl in graph.objects(concept, SKOS.prefLabel) if lbl.language == "en"]
+        choices.append((str(concept)[len(prefix) :], str(labels[0]) if labels else ""))
+    return sorted(choices, key=lambda c: c[1].lower())
+
+
+def coerce(param: Param, raw: str, base: str = DEFAULT_BASE_IRI) -> Node:
+    """The rdflib term for one raw parameter value; raises QueryParamError."""
+    value = raw.strip()
+    if not value:
+        raise QueryParamError(f"parameter {param.name!r}: empty value")
+    try:
+        return _coerce(param.type, value, base)
+    except QueryParamError as e:
+        raise QueryParamError(f"parameter {param.name!r} ({param.type}): {e}") from None
+    except ValueError as e:  # raised by cckg.iris helpers
+        raise QueryParamError(f"parameter {param.name!r} ({param.type}): {e}") from None
+
+
+def _coerce(kind: str, value: str, base: str) -> Node:
+    if kind == "integer":
+        if not re.fullmatch(r"[+-]?\d{1,18}", value):
+            raise QueryParamError(f"{value!r} is not a whole number")
+        return Literal(int(value))
+    if kind == "literal":
+        m = re.fullmatch(r'"(?P<q>[^"]*)"(?:@(?P<ql>.+))?|(?P<t>.*?)(?:@(?P<tl>[^@\s]+))?', value)
+        assert m is not None  # the second alternative matches any text
+        text = m["q"] if m["q"] is not None else m["t"]
+        lang = m["ql"] or m["tl"]
+        if lang and not _LANG_RE.match(lang):
+            if m["q"] is not None:
+                raise QueryParamError(f"{lang!r} is not a language tag")
+            text, lang = value, None  # e.g. an e-mail address: the whole value is the text
+        return Literal(text, lang=lang) if lang else Literal(text)
+    if kind == "iri":
+        return _checked_iri(value)
+    if kind == "sdg":
+        if value.startswith(("http://", "https://")):
+            iri = _checked_iri(value)
+            if not re.fullmatch(r"http://metadata\.un\.org/sdg/(?:[1-9]|1[0-7])", str(iri)):
+                raise QueryParamError(f"{value!r} is not an SDG IRI http://metadata.un.org/sdg/N")
+            return iri
+        if not value.isdigit():
+            raise QueryParamError(f"{value!r} is not a goal number 1-17")
+        return iris.sdg(int(value))
+    if kind == "language":
+        if value.startswith(("http://", "https://")):
+            return _checked_iri(value)
+        return iris.language(value.lower())
+    if kind in ENUM_TYPES:
+        values = enum_values(kind)
+        if value in values:
+            return values[value]
+        if value.lower() in values:
+            return values[value.lower()]
+        names = sorted({k for k in values if re.fullmatch(r"[a-z-]+", k)})
+        raise QueryParamError(f"{value!r} is not one of {', '.join(names)}")
+    if kind in iris.KINDS:
+        if value.startswith(("http://", "https://")):
+            parts = iris.split(value, base)
+            if parts is None or parts[0] != kind:
+                raise QueryParamError(f"{value!r} is not a {kind} IRI {base}id/{kind}/…")
+            slug = parts[1]
+        else:
+            slug = value.lower() if kind == "country" else value
+        if kind in SCHEME_FILES and slug not in _scheme_slugs(kind):
+            raise QueryParamError(f"unknown {kind} {slug!r}")
+        return iris.thing(kind, slug, base)
+    raise QueryParamError(f"unknown type {kind!r}")  # parse_header prevents this
+
+
+def _checked_iri(value: str) -> URIRef:
+    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value):
+        raise QueryParamError(f"{value!r} is not an absolute IRI")
+    iri = URIRef(value)
+    try:
+        term_n3(iri)
+    except ValueError as e:
+        raise QueryParamError(str(e)) from None
+    return iri
+
+
+def bindings_for(
+    query: NamedQuery, raw: Mapping[str, str | None], base: str = DEFAULT_BASE_IRI
+) -> dict[str, Node]:
+    """Bound terms for a run: given values, else defaults; unknown names are errors."""
+    unknown = sorted(set(raw) - {p.name for p in query.params})
+    if unknown:
+        declared = ", ".join(p.name for p in query.params) or "none"
+        raise QueryParamError(
+            f"unknown parameter(s) {', '.join(unknown)} for query {query.name!r}; "
+            f"it takes: {declared}"
+        )
+    out: dict[str, Node] = {}
+    for p in query.params:
+        value = raw.get(p.name)
+        if value is None or not value.strip():
+            if p.default is None:
+                if p.required:
+                    raise QueryParamError(f"parameter {p.name!r} is required")
+                continue  # unbound: matches anything
+            value = p.default
+        out[p.name] = coerce(p, value, base)
+    return out
+
+
+def run(
+    store: Any, query: NamedQuery, raw: Mapping[str, str | None]
+) -> tuple[dict[str, Node], list[dict[str, Node]]]:
+    """Run a named query on the public dataset: ``(bindings used, rows)``."""
+    bindings = bindings_for(query, raw, getattr(store, "base_iri", DEFAULT_BASE_IRI))
+    return bindings, store.select(query.text, bindings, dataset="public")
+
+
+def parse_param_options(options: Iterable[str]) -> dict[str, str]:
+    """``["k=v", …]`` (CLI ``--param``) -> dict; raises QueryParamError."""
+    out: dict[str, str] = {}
+    for item in options:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise QueryParamError(f"--param {item!r}: expected NAME=VALUE")
+        out[name.strip()] = value
+    return out
+
+
+# ---------------------------------------------------------------- results
+
+
+def term_text(term: Node | None) -> str:
+    """Plain text of a term, as in SPARQL CSV results."""
+    return "" if term is None else str(term)
+
+
+def to_csv(variables: Sequence[str], rows: Iterable[Mapping[str, Node]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")  # RFC 4180, as SPARQL 1.1 CSV results
+    writer.writerow(variables)
+    for row in rows:
+        writer.writerow([term_text(row.get(v)) for v in variables])
+    return buf.getvalue()
+
+
+def term_json(term: Node) -> dict[str, str]:
+    """One binding in the SPARQL 1.1 JSON results format."""
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    assert isinstance(term, Literal)
+    out = {"type": "literal", "value": str(term)}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype and term.datatype != XSD.string:
+        out["datatype"] = str(term.datatype)
+    return out
+
+
+def to_json(variables: Sequence[str], rows: Iterable[Mapping[str, Node]]) -> str:
+    doc = {
+        "head": {"vars": list(variables)},
+        "results": {
+            "bindings": [{v: term_json(r[v]) for v in variables if v in r} for r in rows]
+        },
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=1)
+
+
+def to_table(variables: Sequence[str], rows: Sequence[Mapping[str, Node]]) -> str:
+    """A plain-text table for terminals."""
+    cells = [[term_text(r.get(v)) for v in variables] for r in rows]
+    widths = [max([len(v), *(len(c[i]) for c in cells)]) for i, v in enumerate(variables)]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(variables, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(lines)
