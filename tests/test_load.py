@@ -40,7 +40,9 @@ def store_hash(path: Path) -> str:
 
 def test_reload_of_unchanged_file_leaves_store_untouched(store_copy):
     before = store_hash(store_copy)
-    code, out, err = run(["load", "--format", "json", str(ROOT / "data/solutions.yaml")], store_copy)
+    code, out, err = run(
+        ["load", "--format", "json", str(ROOT / "data/solutions.yaml")], store_copy
+    )
     assert code == 0, err
     assert json.loads(out)["graphs"] == {}  # nothing to write: same triples as stored
     assert store_hash(store_copy) == before
@@ -49,7 +51,9 @@ def test_reload_of_unchanged_file_leaves_store_untouched(store_copy):
 def test_changed_file_replaces_its_graph(store_copy, tmp_path):
     src = (ROOT / "data/solutions.yaml").read_text(encoding="utf-8")
     edited = tmp_path / "solutions.yaml"
-    edited.write_text(src.replace("Belo Horizonte created two", "Belo Horizonte built two"), "utf-8")
+    edited.write_text(
+        src.replace("Belo Horizonte created two", "Belo Horizonte built two"), "utf-8"
+    )
     code, out, err = run(["load", "--format", "json", str(edited)], store_copy)
     assert code == 0, err
     graph = str(iris.graph("curated/solutions"))

@@ -16,6 +16,7 @@ from pathlib import Path
 import pycountry
 import pytest
 import yaml
+from bad_corpus import bad_rows
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.namespace import DCTERMS, RDF, RDFS, SH, SKOS
@@ -25,8 +26,6 @@ from cckg.namespaces import CCKG
 from cckg.settings import PROJECT_ROOT
 from loaders.model import ParsedSource, SourceError
 from loaders.tabular import parse_file
-
-from bad_corpus import bad_rows
 
 DATA = PROJECT_ROOT / "data"
 VARIANTS = PROJECT_ROOT / "tests" / "data" / "variants"
