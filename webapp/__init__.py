@@ -32,10 +32,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         getattr(store, "path", "memory")
     )
 
-    from webapp import errors, home
+    from webapp import errors, home, search
+    from webapp import sparql as sparql_endpoint
 
     errors.init_app(app)
+    app.jinja_env.filters["local"] = lambda iri: local_path(str(iri), app.config["CCKG_BASE_IRI"])
     app.register_blueprint(home.bp)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(sparql_endpoint.bp)
     logging.getLogger("waitress").setLevel(logging.INFO)
     return app
 
@@ -44,3 +48,8 @@ def get_store(app: Flask | None = None) -> Store:
     from flask import current_app
 
     return (app or current_app).extensions["cckg_store"]
+
+
+def local_path(iri: str, base: str) -> str:
+    """Our own IRIs as paths on this server (so links work wherever it is deployed)."""
+    return "/" + iri[len(base) :] if iri.startswith(base) else iri
