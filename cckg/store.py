@@ -188,6 +188,8 @@ class EmbeddedStore:
             raise QuerySyntaxError(str(e)) from e
         except OSError as e:
             raise StoreError(str(e)) from e
+        except RuntimeError as e:  # pyoxigraph's evaluation errors (e.g. bad bindings)
+            raise QuerySyntaxError(str(e)) from e
 
     def select(self, query, bindings=None, dataset: Dataset = "public") -> list[Row]:
         result = self._run(query, bindings, dataset)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from typing import Any
 
 from flask import Flask
@@ -22,6 +24,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         CCKG_ADMIN_TOKEN=settings.admin_token,
         JSON_AS_ASCII=False,
     )
+    # Every other CCKG_* variable (e.g. CCKG_SPARQL_WORKERS, CCKG_TRUSTED_PROXIES) becomes a
+    # config key of the same name; JSON values (numbers, booleans) are decoded.
+    for key, raw in os.environ.items():
+        if key.startswith("CCKG_") and key not in app.config:
+            try:
+                app.config[key] = json.loads(raw)
+            except ValueError:
+                app.config[key] = raw
     if test_config:
         app.config.update(test_config)
     store: Store | None = app.config.get("CCKG_STORE_OBJECT")
@@ -32,14 +42,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         getattr(store, "path", "memory")
     )
 
-    from webapp import errors, home, search
+    from webapp import dataset, definitions, errors, home, linked_data, search
+    from webapp import match as match_pages
+    from webapp import queries as named_query_pages
     from webapp import sparql as sparql_endpoint
 
     errors.init_app(app)
     app.jinja_env.filters["local"] = lambda iri: local_path(str(iri), app.config["CCKG_BASE_IRI"])
     app.register_blueprint(home.bp)
+    app.register_blueprint(match_pages.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(sparql_endpoint.bp)
+    app.register_blueprint(linked_data.bp)
+    app.register_blueprint(definitions.bp)
+    app.register_blueprint(dataset.bp)
+    app.register_blueprint(named_query_pages.bp)
     logging.getLogger("waitress").setLevel(logging.INFO)
     return app
 
