@@ -18,7 +18,7 @@ ROWS = bad_rows()
 @pytest.fixture(scope="module")
 def snapshot(demo_store, tmp_path_factory):
     path = tmp_path_factory.mktemp("bad") / "store"
-    demo_store.raw.backup(str(path))
+    demo_store.backup(path)
     s = EmbeddedStore(path)
     digest = canonical_hash(s.export_nquads())
     s.close()

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def store_copy(demo_store, tmp_path) -> Path:
     """A consistent snapshot of the demo store that a test may write to."""
     target = tmp_path / "store"
-    demo_store.raw.backup(str(target))
+    demo_store.backup(target)
     return target
 
 
