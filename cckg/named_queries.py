@@ -9,9 +9,10 @@ Header format (comment lines at the top of the file, before the query text)::
     #+ param: country (country) — optional: without a value the variable stays unbound
 
 ``param`` lines are ``NAME (TYPE) [default=VALUE] [required] — DESCRIPTION`` (the separator is an
-em dash or ``--``). ``NAME`` is a variable of the query. A parameter without a value and without
-a default stays unbound, so it matches anything; ``required`` makes a missing value an error.
-A quoted default may hold spaces and a language tag: ``default="Rostock"@en``.
+em dash or ``--``). ``NAME`` is a variable of the query. A parameter that is not given takes its
+default; one given empty (``?theme=``), or without a default, stays unbound and so matches
+anything; ``required`` makes that an error. A quoted default may hold spaces and a language
+tag: ``default="Rostock"@en``.
 
 Types (see ``PARAM_TYPES``): ``iri``, ``literal`` (``text`` or ``text@lang``), ``integer``,
 ``sdg`` (1-17), ``language`` (ISO 639-1), one of our kinds (``theme``, ``country``, ``city``, …:
@@ -65,9 +66,12 @@ _PARAM_RE = re.compile(
     r"(?P<flags>(?:\s+(?:default=(?:\"[^\"]*\"(?:@[A-Za-z0-9-]+)?|\S+)|required))*)"
     r"\s+(?:—|--)\s+(?P<description>.+)$"
 )
-_FLAG_RE = re.compile(r"default=(?P<default>\"[^\"]*\"(?:@[A-Za-z0-9-]+)?|\S+)|(?P<required>required)")
+_FLAG_RE = re.compile(
+    r"default=(?P<default>\"[^\"]*\"(?:@[A-Za-z0-9-]+)?|\S+)|(?P<required>required)"
+)
 _LANG_RE = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
-_LOCAL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+# Query-string names the web pages use for themselves (``/queries/NAME?format=csv``).
+RESERVED_PARAMS = frozenset({"format", "_mediatype"})
 
 
 class QueryDefinitionError(ValueError):
@@ -98,14 +102,32 @@ class NamedQuery:
     title: str
     description: str
     params: tuple[Param, ...]
-    text: str
+    text: str  # the file, header included (shown to users)
     variables: tuple[str, ...]  # projected variables, in SELECT order
+
+    @property
+    def sparql(self) -> str:
+        """The text that is run: without comment lines (see ``without_comment_lines``)."""
+        return without_comment_lines(self.text)
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
 
 
 # ---------------------------------------------------------------- loading
+
+
+def without_comment_lines(text: str) -> str:
+    """The query without its whole-line ``#`` comments.
+
+    SPARQLWrapper (the remote backend) guesses the query form by searching the text for
+    keywords; its comment filter skips every second consecutive comment line, so a header
+    word like "loaded" or "address" made it send a SELECT as an update (LOAD, ADD).
+    Our query files have no multi-line string literals, so a line starting with ``#`` is
+    always a comment.
+    """
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+
 
 
 def parse_header(text: str, source: str = "<query>") -> tuple[str, str, tuple[Param, ...]]:
@@ -153,9 +175,12 @@ def _parse_param(value: str, where: str) -> Param:
             f"{where}: malformed param line {value!r}; expected "
             "'NAME (TYPE) [default=VALUE] [required] — DESCRIPTION'"
         )
+    if m["name"] in RESERVED_PARAMS:
+        raise QueryDefinitionError(f"{where}: parameter name {m['name']!r} is reserved")
     if m["type"] not in PARAM_TYPES:
         raise QueryDefinitionError(
-            f"{where}: unknown parameter type {m['type']!r}; expected one of {', '.join(PARAM_TYPES)}"
+            f"{where}: unknown parameter type {m['type']!r}; "
+            f"expected one of {', '.join(PARAM_TYPES)}"
         )
     default, required = None, False
     for flag in _FLAG_RE.finditer(m["flags"] or ""):
@@ -201,14 +226,19 @@ def load_queries(directory: Path = QUERIES_DIR) -> dict[str, NamedQuery]:
     return {p.stem: load_query(p) for p in sorted(directory.glob("*.rq"))}
 
 
-def resolve(name_or_path: str, queries: Mapping[str, NamedQuery]) -> NamedQuery:
-    """A named query, or a ``.rq`` file given by path; raises UnknownQueryError."""
-    if name_or_path in queries:
-        return queries[name_or_path]
+def resolve(name_or_path: str, directory: Path = QUERIES_DIR) -> NamedQuery:
+    """The named query ``directory/NAME.rq``, or a ``.rq`` file given by path.
+
+    Raises UnknownQueryError (listing the known names) or QueryDefinitionError.
+    """
+    if re.fullmatch(r"[A-Za-z0-9_-]+", name_or_path):
+        candidate = directory / f"{name_or_path}.rq"
+        if candidate.is_file():
+            return load_query(candidate)
     path = Path(name_or_path)
     if path.suffix == ".rq" and path.is_file():
         return load_query(path)
-    known = ", ".join(sorted(queries)) or "(none)"
+    known = ", ".join(sorted(p.stem for p in directory.glob("*.rq"))) or "(none)"
     raise UnknownQueryError(f"no query named {name_or_path!r}; known queries: {known}")
 
 
@@ -216,7 +246,7 @@ def resolve(name_or_path: str, queries: Mapping[str, NamedQuery]) -> NamedQuery:
 def internal_query(name: str) -> str:
     """The text of ``queries/internal/NAME.rq`` (helpers of the web app), parsed once."""
     path = INTERNAL_DIR / f"{name}.rq"
-    text = path.read_text(encoding="utf-8")
+    text = without_comment_lines(path.read_text(encoding="utf-8"))
     try:
         prepareQuery(text)
     except Exception as e:
@@ -375,7 +405,26 @@ def _coerce(kind: str, value: str, base: str) -> Node:
     raise QueryParamError(f"unknown type {kind!r}")  # parse_header prevents this
 
 
+# Prefixes an ``iri`` parameter may use instead of the full IRI (``cckg:Solution``).
+CURIE_PREFIXES = {
+    "cckg": ONTOLOGY_NS,
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "schema": "https://schema.org/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "geo": "http://www.opengis.net/ont/geosparql#",
+}
+
+
 def _checked_iri(value: str) -> URIRef:
+    prefix, sep, local = value.partition(":")
+    if sep and prefix in CURIE_PREFIXES and not local.startswith("//"):
+        value = CURIE_PREFIXES[prefix] + local
     if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value):
         raise QueryParamError(f"{value!r} is not an absolute IRI")
     iri = URIRef(value)
@@ -389,7 +438,11 @@ def _checked_iri(value: str) -> URIRef:
 def bindings_for(
     query: NamedQuery, raw: Mapping[str, str | None], base: str = DEFAULT_BASE_IRI
 ) -> dict[str, Node]:
-    """Bound terms for a run: given values, else defaults; unknown names are errors."""
+    """Bound terms for a run; unknown names are errors.
+
+    A parameter that is not given takes its default; one given with an empty value (or without
+    a default) stays unbound and matches anything, unless it is ``required``.
+    """
     unknown = sorted(set(raw) - {p.name for p in query.params})
     if unknown:
         declared = ", ".join(p.name for p in query.params) or "none"
@@ -400,12 +453,12 @@ def bindings_for(
     out: dict[str, Node] = {}
     for p in query.params:
         value = raw.get(p.name)
-        if value is None or not value.strip():
-            if p.default is None:
-                if p.required:
-                    raise QueryParamError(f"parameter {p.name!r} is required")
-                continue  # unbound: matches anything
+        if value is None:  # not given: the default
             value = p.default
+        if value is None or not value.strip():  # no default, or given empty: "any"
+            if p.required:
+                raise QueryParamError(f"parameter {p.name!r} is required")
+            continue  # unbound: matches anything
         out[p.name] = coerce(p, value, base)
     return out
 
@@ -415,7 +468,7 @@ def run(
 ) -> tuple[dict[str, Node], list[dict[str, Node]]]:
     """Run a named query on the public dataset: ``(bindings used, rows)``."""
     bindings = bindings_for(query, raw, getattr(store, "base_iri", DEFAULT_BASE_IRI))
-    return bindings, store.select(query.text, bindings, dataset="public")
+    return bindings, store.select(query.sparql, bindings, dataset="public")
 
 
 def parse_param_options(options: Iterable[str]) -> dict[str, str]:
@@ -464,9 +517,7 @@ def term_json(term: Node) -> dict[str, str]:
 def to_json(variables: Sequence[str], rows: Iterable[Mapping[str, Node]]) -> str:
     doc = {
         "head": {"vars": list(variables)},
-        "results": {
-            "bindings": [{v: term_json(r[v]) for v in variables if v in r} for r in rows]
-        },
+        "results": {"bindings": [{v: term_json(r[v]) for v in variables if v in r} for r in rows]},
     }
     return json.dumps(doc, ensure_ascii=False, indent=1)
 

@@ -329,8 +329,9 @@ class EmbeddedStore:
         else:
             for g in graphs:
                 source = self._private if g == self._private_name else self._store
-                if source is not None:
-                    source.dump(buf, format=ox.RdfFormat.N_QUADS, from_graph=ox.NamedNode(str(g)))
+                if source is not None:  # quads, not dump(from_graph=…), which drops the name
+                    quads = source.quads_for_pattern(None, None, None, ox.NamedNode(str(g)))
+                    ox.serialize(quads, buf, format=ox.RdfFormat.N_QUADS)
         return buf.getvalue()
 
     def backup(self, target: Path) -> None:
@@ -376,6 +377,9 @@ class RemoteStore:
         return sw
 
     def _prepare(self, query: str, bindings, dataset: Dataset):
+        # SPARQLWrapper guesses query vs update from keywords anywhere in the text, comments
+        # included ("load", "created"…): send no whole-line comments.
+        query = "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("#"))
         text = inject_values(query, bindings or {})
         sw = self._wrapper(self.endpoint)
         if dataset == "public":
