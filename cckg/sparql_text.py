@@ -88,3 +88,22 @@ def inject_values(query: str, bindings: Mapping[str, Node]) -> str:
     block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({row}) }} "
     at = _where_group_start(query)
     return query[:at] + block + query[at:]
+
+
+def substitute_term(query: str, name: str, term: Node) -> str:
+    """Replace every ``?name``/``$name`` (outside IRIs, strings and comments) by ``term``,
+    serialised with :func:`term_n3`. For queries whose UNION branches must start from a known
+    node: a top-level VALUES block is joined only after each branch ran over the whole store."""
+    if not _VAR_RE.match(name):
+        raise ValueError(f"invalid variable name {name!r}")
+    value = term_n3(term)
+    pattern = re.compile(rf"[?$]{re.escape(name)}(?![A-Za-z0-9_])")
+    visible = {i for i, _ in _scan(query)}
+    out, last = [], 0
+    for m in pattern.finditer(query):
+        if m.start() in visible:
+            out.append(query[last : m.start()])
+            out.append(value)
+            last = m.end()
+    out.append(query[last:])
+    return "".join(out)

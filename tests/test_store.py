@@ -114,3 +114,16 @@ def test_inject_values_refuses_unsafe_iris():
         {"s": URIRef("http://x/a")},
     )
     assert q.endswith("WHERE { VALUES (?s) { (<http://x/a>) }  ?s ?p ?o }")
+
+
+def test_substitute_term_serialises_and_skips_strings_and_iris():
+    from cckg.sparql_text import substitute_term
+
+    q = 'SELECT ?x WHERE { ?this <http://e/p?this> "?this" . ?thisOther ?p $this } # ?this'
+    out = substitute_term(q, "this", URIRef("http://x/a"))
+    assert out == (
+        'SELECT ?x WHERE { <http://x/a> <http://e/p?this> "?this" . ?thisOther ?p <http://x/a> }'
+        " # ?this"
+    )
+    with pytest.raises(ValueError):
+        substitute_term(q, "this", URIRef("http://x/a> } DROP ALL {"))
