@@ -63,6 +63,7 @@ INSTITUTION_KINDS = {
 PRACTICE_KINDS = ("good_practice", "project", "pilot", "presented_example", "guide")
 
 _LANG_KEY = re.compile(r"(label|title|summary)_(.+)")
+_LABEL_KEY = re.compile(r"(label|title)_(.+)")
 _CITY_WITH_COUNTRY = re.compile(r"(.+?)\s*,\s*([A-Za-z]{2})")
 _IRI = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -132,7 +133,7 @@ def _curated_cities(path: Path, mtime_ns: int) -> CuratedCities:
         if not ident or not country:
             continue  # parse_file(cities.csv) reports these with their line
         countries[ident] = country
-        names = [v for k, v in row.values.items() if _LANG_KEY.fullmatch(k)]
+        names = [v for k, v in row.values.items() if _LABEL_KEY.fullmatch(k)]
         names += split_list(row.values.get("aliases"))
         for name in names:
             by_name.setdefault((geonames.normalise(str(name)), country), ident)
@@ -168,7 +169,8 @@ def decode(path: Path, data: bytes) -> str:
 
 
 def split_list(value: Any) -> list[str]:
-    """A list value as text items: YAML lists as they are, text split on `` | ``."""
+    """A list value as text items: YAML lists as they are, text split on ``|`` (written
+    `` | `` in the files; the spaces are optional)."""
     if value is None:
         return []
     items = value if isinstance(value, list) else [value]
