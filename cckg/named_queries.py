@@ -30,6 +30,7 @@ import csv
 import io
 import json
 import re
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -38,7 +39,7 @@ from typing import Any
 
 from rdflib import RDF, BNode, Graph, Literal, URIRef, Variable
 from rdflib.namespace import SKOS, XSD
-from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql import prepareQuery as _prepare_unlocked  # noqa: N813
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
@@ -127,7 +128,6 @@ def without_comment_lines(text: str) -> str:
     always a comment.
     """
     return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
-
 
 
 def parse_header(text: str, source: str = "<query>") -> tuple[str, str, tuple[Param, ...]]:
@@ -240,6 +240,15 @@ def resolve(name_or_path: str, directory: Path = QUERIES_DIR) -> NamedQuery:
         return load_query(path)
     known = ", ".join(sorted(p.stem for p in directory.glob("*.rq"))) or "(none)"
     raise UnknownQueryError(f"no query named {name_or_path!r}; known queries: {known}")
+
+
+_PARSE_LOCK = threading.Lock()
+
+
+def prepareQuery(text: str):  # noqa: N802 (rdflib's name)
+    """rdflib's SPARQL parser (pyparsing) is not thread-safe: parse one query at a time."""
+    with _PARSE_LOCK:
+        return _prepare_unlocked(text)
 
 
 @cache

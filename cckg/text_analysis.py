@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import gettext
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -119,9 +120,15 @@ def tokenize(text: str) -> list[Token]:
     ]
 
 
-@functools.cache
+_local = threading.local()
+
+
 def _stemmer(lang: str):
-    return snowballstemmer.stemmer(STEM_LANGUAGES[lang])
+    # Snowball stemmers keep state while stemming: one per thread (waitress serves in threads).
+    stemmers = _local.__dict__.setdefault("stemmers", {})
+    if lang not in stemmers:
+        stemmers[lang] = snowballstemmer.stemmer(STEM_LANGUAGES[lang])
+    return stemmers[lang]
 
 
 @functools.lru_cache(maxsize=50_000)

@@ -51,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         home,
         i18n,
         linked_data,
+        openapi,
         reliability,
         search,
     )
@@ -71,6 +72,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(named_query_pages.bp)
     app.register_blueprint(frontend.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(openapi.bp)
     reliability.init_app(app)
     logging.getLogger("waitress").setLevel(logging.INFO)
     return app

@@ -1,0 +1,138 @@
+"""An OpenAPI 3.0 description of the JSON API and the SPARQL protocol, at ``/openapi.json``.
+
+Hand-written (the API is small) and used by the schemathesis fuzz test.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+
+from cckg import __version__
+
+bp = Blueprint("openapi", __name__)
+
+_TEXT = {"type": "string", "maxLength": 2000}
+_ERROR = {
+    "description": "a short, clear error (never a traceback)",
+    "content": {
+        "application/json": {"schema": {"type": "object"}},
+        "text/plain": {"schema": {"type": "string"}},
+    },
+}
+_SPARQL_RESULTS = {
+    "description": "results (SPARQL JSON/XML/CSV/TSV, or RDF for CONSTRUCT/DESCRIBE)",
+    "content": {
+        t: {"schema": {}}
+        for t in (
+            "application/sparql-results+json",
+            "application/sparql-results+xml",
+            "text/csv",
+            "text/tab-separated-values",
+            "text/turtle",
+            "application/n-triples",
+            "text/html",
+        )
+    },
+}
+_TIMEOUT = {"type": "number", "minimum": 1, "maximum": 60}  # seconds
+_ERRORS = {str(code): _ERROR for code in (400, 404, 406, 413, 415, 429, 503)}
+
+
+def _param(name: str, description: str, schema: dict | None = None, **extra: Any) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or _TEXT,
+        **extra,
+    }
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI document (a plain dict)."""
+    facets = [
+        _param(f, f"filter by {f}")
+        for f in ("kind", "theme", "country", "region", "status", "sdg", "year", "format")
+    ]
+    json_ok = {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}
+    sparql_query = _param("query", "a SPARQL 1.1 query (without it: the service description)")
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Connective Cities Knowledge Graph API", "version": __version__},
+        "paths": {
+            "/health": {
+                "get": {
+                    "summary": "liveness and store status",
+                    "responses": {"200": json_ok, "503": _ERROR},
+                }
+            },
+            "/api/search": {
+                "get": {
+                    "summary": "full-text search with facets",
+                    "parameters": [
+                        _param("q", "search words"),
+                        _param(
+                            "lang", "preferred label language", {"type": "string", "maxLength": 20}
+                        ),
+                        _param("limit", "page size", {"type": "integer"}),
+                        _param("offset", "page start", {"type": "integer"}),
+                        *facets,
+                    ],
+                    "responses": {"200": json_ok, **_ERRORS},
+                }
+            },
+            "/api/match": {
+                "get": {
+                    "summary": "rank solutions, institutions, practitioners and cities for a need",
+                    "parameters": [
+                        _param("text", "the need, in words"),
+                        _param("theme", "theme slug(s)", explode=True),
+                        _param("city", "city name or id"),
+                        _param("lang", "language code", {"type": "string", "maxLength": 20}),
+                        _param("kind", "result kind(s)", explode=True),
+                        _param("limit", "number of results", {"type": "integer"}),
+                        _param("need", "IRI or slug of a stored need"),
+                        _param("offer", "IRI or slug of a stored offer"),
+                    ],
+                    "responses": {"200": json_ok, **_ERRORS},
+                }
+            },
+            "/sparql": {
+                "get": {
+                    "summary": "SPARQL 1.1 Protocol query via GET",
+                    "parameters": [
+                        sparql_query,
+                        _param("default-graph-uri", "dataset: default graph", explode=True),
+                        _param("named-graph-uri", "dataset: named graph", explode=True),
+                        _param("timeout", "seconds (at most the server's limit)", _TIMEOUT),
+                    ],
+                    "responses": {"200": _SPARQL_RESULTS, **_ERRORS},
+                },
+                "post": {
+                    "summary": "SPARQL 1.1 Protocol query via POST (form or direct)",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/x-www-form-urlencoded": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"query": _TEXT, "timeout": _TIMEOUT},
+                                    "required": ["query"],
+                                }
+                            },
+                            "application/sparql-query": {"schema": _TEXT},
+                        },
+                    },
+                    "responses": {"200": _SPARQL_RESULTS, **_ERRORS},
+                },
+            },
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(document())

@@ -1,0 +1,185 @@
+"""Overload protection and access logs.
+
+* Per-client rate limit: a token bucket per client address, in memory (per worker process),
+  ``CCKG_RATE_LIMIT`` requests per minute (0 or unset: off), bursts up to
+  ``CCKG_RATE_BURST`` (default: the per-minute rate). Over the limit: 429 with Retry-After.
+  ``/health`` is exempt so probes keep working under load. Behind a proxy, wrap the app in
+  Werkzeug's ProxyFix so ``remote_addr`` is the real client.
+* Concurrency cap: at most ``CCKG_MAX_INFLIGHT`` requests (0 or unset: no cap) are served at
+  once; a request that finds no free slot within ``CCKG_QUEUE_WAIT_S`` (default 0: waiting
+  would hold a server thread) gets 503 with Retry-After. Set it below the WSGI server's
+  thread count (e.g. threads - 2) so ``/health`` always finds a free thread.
+* Access log: one JSON line per request on logger ``cckg.access`` (method, path, status,
+  duration_ms, bytes, client), written by a WSGI middleware when the response is finished,
+  so streamed bodies and error pages are timed too.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Flask, Response, current_app, g, jsonify, request
+
+access_log = logging.getLogger("cckg.access")
+EXEMPT = ("/health",)
+MAX_CLIENTS = 10000  # buckets kept; the least recently seen are forgotten
+
+
+class TokenBucket:
+    """Token buckets keyed by client; thread-safe; ``rate`` tokens per second."""
+
+    def __init__(self, per_minute: float, burst: float | None = None):
+        self.rate = per_minute / 60.0
+        self.capacity = max(1.0, burst if burst else per_minute)
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, key: str, now: float | None = None) -> float:
+        """Take one token; returns 0 when allowed, else the seconds until one is available."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            tokens, last = self._buckets.pop(key, (self.capacity, now))
+            tokens = min(self.capacity, tokens + (now - last) * self.rate)
+            if tokens >= 1.0:
+                self._buckets[key] = (tokens - 1.0, now)
+                wait = 0.0
+            else:
+                self._buckets[key] = (tokens, now)
+                wait = (1.0 - tokens) / self.rate
+            while len(self._buckets) > MAX_CLIENTS:
+                self._buckets.popitem(last=False)
+        return wait
+
+
+def _limiter(app: Flask) -> TokenBucket | None:
+    per_minute = float(app.config.get("CCKG_RATE_LIMIT") or 0)
+    if per_minute <= 0:
+        return None
+    bucket = app.extensions.get("cckg_rate_limit")
+    if bucket is None or bucket.rate != per_minute / 60.0:
+        burst = app.config.get("CCKG_RATE_BURST")
+        bucket = app.extensions["cckg_rate_limit"] = TokenBucket(
+            per_minute, float(burst) if burst else None
+        )
+    return bucket
+
+
+def _rate_limit() -> Response | None:
+    if request.path in EXEMPT:
+        return None
+    bucket = _limiter(current_app._get_current_object())  # type: ignore[attr-defined]
+    if bucket is None:
+        return None
+    wait = bucket.take(request.remote_addr or "unknown")
+    if wait <= 0:
+        return None
+    retry = max(1, math.ceil(wait))
+    resp = jsonify(
+        {
+            "status": 429,
+            "error": "Too Many Requests",
+            "message": f"rate limit exceeded; retry in {retry} s",
+        }
+    )
+    resp.status_code = 429
+    resp.headers["Retry-After"] = str(retry)
+    return resp
+
+
+def _inflight(app: Flask) -> threading.BoundedSemaphore | None:
+    cap = int(app.config.get("CCKG_MAX_INFLIGHT") or 0)
+    if cap <= 0:
+        return None
+    entry = app.extensions.get("cckg_inflight")
+    if entry is None or entry[0] != cap:
+        entry = app.extensions["cckg_inflight"] = (cap, threading.BoundedSemaphore(cap))
+    return entry[1]
+
+
+def _acquire_slot() -> Response | None:
+    if request.path in EXEMPT:
+        return None
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    slots = _inflight(app)
+    if slots is None:
+        return None
+    wait = float(app.config.get("CCKG_QUEUE_WAIT_S", 0.0))
+    if slots.acquire(blocking=wait > 0, timeout=wait if wait > 0 else None):
+        g.cckg_slot = slots
+        return None
+    resp = jsonify(
+        {
+            "status": 503,
+            "error": "Service Unavailable",
+            "message": "the server is busy; retry in 1 s",
+        }
+    )
+    resp.status_code = 503
+    resp.headers["Retry-After"] = "1"
+    return resp
+
+
+def _release_slot(_exc: BaseException | None) -> None:
+    slots = g.pop("cckg_slot", None)
+    if slots is not None:
+        slots.release()
+
+
+class AccessLog:
+    """WSGI middleware: one JSON line per request, when the body has been sent."""
+
+    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]]):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
+        started = time.perf_counter()
+        seen: dict[str, Any] = {"status": 0, "bytes": 0}
+
+        def _start(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
+            seen["status"] = int(status.split(" ", 1)[0])
+            return start_response(status, headers, exc_info)
+
+        body = self.wsgi_app(environ, _start)
+        try:
+            for chunk in body:
+                seen["bytes"] += len(chunk)
+                yield chunk
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info(
+                    json.dumps(
+                        {
+                            "method": environ.get("REQUEST_METHOD"),
+                            "path": environ.get("PATH_INFO"),
+                            "status": seen["status"],
+                            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                            "bytes": seen["bytes"],
+                            "client": environ.get("REMOTE_ADDR"),
+                        }
+                    )
+                )
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_rate_limit)
+    app.before_request(_acquire_slot)
+    app.teardown_request(_release_slot)
+    app.wsgi_app = AccessLog(app.wsgi_app)  # type: ignore[method-assign]
+    if access_log.level == logging.NOTSET:
+        access_log.setLevel(logging.INFO)
+    if not access_log.handlers and not app.testing:
+        # Bare JSON lines on stderr, whatever format the root logger has.
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        access_log.addHandler(handler)
+        access_log.propagate = False
