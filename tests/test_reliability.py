@@ -38,7 +38,8 @@ def test_rate_limit_429_with_retry_after(demo_store):
         {
             "TESTING": True,
             "CCKG_STORE_OBJECT": demo_store,
-            "CCKG_RATE_LIMIT": 60,
+            # one token a minute: a slow first request (index build) cannot refill the bucket
+            "CCKG_RATE_LIMIT": 1,
             "CCKG_RATE_BURST": 3,
         }
     )
