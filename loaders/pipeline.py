@@ -146,8 +146,12 @@ class Loader:
     ):
         self.store = store
         self.base = base
-        self.shapes = shapes if shapes is not None else load_shapes()
-        self.private_shapes = load_private_shapes()
+        from loaders.fast_shacl import CompiledShapes
+
+        # Compiled once per loader: the SPARQL-compiled SHACL engine (see loaders/validate.py).
+        self.shapes = CompiledShapes(shapes if shapes is not None else load_shapes())
+        private = load_private_shapes()
+        self.private_shapes = CompiledShapes(private) if len(private) else None
         if ontology is None:
             ontology = Graph()
             for name in ONTOLOGY_FILES:
@@ -199,7 +203,7 @@ class Loader:
         for src in sources:
             violations.extend(dangling_links(src, lambda iri: iri in types))
             violations.extend(validate_source(src, self.shapes, context, bar.update))
-            if len(src.private) and len(self.private_shapes):
+            if len(src.private) and self.private_shapes is not None:
                 violations.extend(
                     validate_source(
                         ParsedSource(
