@@ -1,0 +1,310 @@
+"""Latency of every named query and of the matcher on three engines, side by side.
+
+Engines: the embedded store (``EmbeddedStore``, pyoxigraph on disk), rdflib's in-memory SPARQL
+engine (an ``rdflib.Dataset`` holding the same quads, behind a Store adapter), and the Oxigraph
+server over HTTP (``RemoteStore``). Each engine runs in its own worker process, so a query that
+exceeds the time cap can be stopped: the rdflib worker interrupts itself with SIGALRM (pure
+Python), the others are killed and restarted by the parent (Rust code cannot be interrupted).
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import signal
+import time
+from collections.abc import Callable, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from bench import util
+
+# The matcher requests measured (label -> MatchRequest keyword arguments).
+MATCH_REQUESTS: dict[str, dict[str, Any]] = {
+    "match: text + city": {
+        "text": "Our city needs know-how on separate bio-waste collection and composting",
+        "city": "Amman",
+        "langs": ("en",),
+    },
+    "match: theme + city": {"theme": "flood-management", "city": "2844588"},
+    "match: stored need": {"need": "https://w3id.org/cckg/id/need/gen-1"},
+}
+
+
+@dataclass
+class Settings:
+    cap_s: float  # a single run longer than this is stopped and reported as "> cap"
+    budget_s: float  # time spent per task and engine (after the first run)
+    max_reps: int
+
+
+@dataclass
+class TaskResult:
+    samples: list[float] = field(default_factory=list)
+    rows: int | None = None
+    timeout_s: float | None = None  # set when a run hit the cap
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "median_ms": _ms(util.median(self.samples)),
+            "p95_ms": _ms(util.p95(self.samples)),
+            "n": len(self.samples),
+            "rows": self.rows,
+            "timeout_s": self.timeout_s,
+            "error": self.error,
+        }
+
+
+def _ms(x: float | None) -> float | None:
+    return None if x is None else round(x * 1000, 2)
+
+
+def task_names() -> list[str]:
+    from cckg.named_queries import load_queries
+
+    return [*load_queries(), *MATCH_REQUESTS]
+
+
+# ---------------------------------------------------------------- rdflib as a Store
+
+
+class RdflibStore:
+    """The Store interface over an rdflib Dataset whose default graph is the union."""
+
+    def __init__(self, dataset: Any, base_iri: str):
+        self.ds = dataset
+        self.base_iri = base_iri
+
+    def _query(self, query: str, bindings: Mapping | None):
+        from cckg.sparql_text import inject_values
+
+        return self.ds.query(inject_values(query, bindings or {}))
+
+    def select(self, query: str, bindings: Mapping | None = None, dataset: str = "public"):
+        result = self._query(query, bindings)
+        return [{str(k): v for k, v in row.asdict().items()} for row in result]
+
+    def ask(self, query: str, bindings: Mapping | None = None, dataset: str = "public") -> bool:
+        return bool(self._query(query, bindings).askAnswer)
+
+    def construct(self, query: str, bindings: Mapping | None = None, dataset: str = "public"):
+        return self._query(query, bindings).graph
+
+    def named_graphs(self) -> list:
+        return sorted(g.identifier for g in self.ds.graphs() if g.identifier != self.ds.default)
+
+    def public_graphs(self) -> list:
+        return self.named_graphs()
+
+
+class _QueryTimeoutError(Exception):
+    pass
+
+
+@contextmanager
+def _alarm(seconds: float | None):
+    """Interrupt pure-Python work after ``seconds`` (main thread of a worker only)."""
+    if not seconds:
+        yield
+        return
+
+    def ring(signum, frame):
+        raise _QueryTimeoutError()
+
+    old = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+# ---------------------------------------------------------------- the worker process
+
+
+def _open(engine: str, source: str) -> Any:
+    from cckg.settings import DEFAULT_BASE_IRI
+
+    if engine == "embedded":
+        from cckg.store import EmbeddedStore
+
+        return EmbeddedStore(Path(source), read_only=True)
+    if engine == "remote":
+        from cckg.store import RemoteStore
+
+        return RemoteStore(f"{source}/query", f"{source}/update", timeout_s=600)
+    if engine == "rdflib":
+        from rdflib import Dataset
+
+        ds = Dataset(default_union=True)
+        ds.parse(source, format="nquads")
+        return RdflibStore(ds, DEFAULT_BASE_IRI)
+    raise ValueError(engine)
+
+
+def _task(store: Any, matcher: Any, name: str) -> Callable[[], int]:
+    from cckg import matching, named_queries
+
+    if name in MATCH_REQUESTS:
+        request = matching.MatchRequest(**MATCH_REQUESTS[name])
+        return lambda: len(matcher.match(request).results)
+    query = _queries()[name]
+    return lambda: len(named_queries.run(store, query, {})[1])
+
+
+@cache
+def _queries() -> dict[str, Any]:
+    from cckg.named_queries import load_queries
+
+    return load_queries()
+
+
+def _worker(conn, engine: str, source: str, self_alarm: bool) -> None:
+    from cckg.matching import Matcher
+
+    started = time.perf_counter()
+    store = _open(engine, source)
+    opened = time.perf_counter() - started
+    # One-time costs a server pays once, not per request: parsed queries, theme vocabulary.
+    _queries()
+    matcher = Matcher(store)
+    _ = matcher.vocabulary
+    warm = time.perf_counter() - started - opened
+    conn.send(("ready", opened, warm, util.peak_rss_kb() / 1024))
+    while True:
+        msg = conn.recv()
+        if msg is None:
+            return
+        name, cap = msg
+        try:
+            run = _task(store, matcher, name)
+            with _alarm(cap if self_alarm else None):
+                t0 = time.perf_counter()
+                rows = run()
+                dt = time.perf_counter() - t0
+            conn.send(("ok", dt, rows))
+        except _QueryTimeoutError:
+            conn.send(("timeout", cap, None))
+        except Exception as e:  # reported in the table, the run goes on
+            conn.send(("error", 0.0, f"{type(e).__name__}: {e}"[:300]))
+
+
+class Engine:
+    """A worker process serving one engine; restarted after a run is killed at the cap."""
+
+    def __init__(self, engine: str, source: str, open_timeout: float = 900):
+        self.engine = engine
+        self.source = source
+        self.self_alarm = engine == "rdflib"
+        self.open_timeout = open_timeout
+        self.ctx = mp.get_context("spawn")
+        self.open_seconds: float | None = None
+        self.warm_seconds: float | None = None
+        self.open_rss_mb: float | None = None
+        self._start()
+
+    def _start(self) -> None:
+        self.conn, child = self.ctx.Pipe()
+        self.proc = self.ctx.Process(
+            target=_worker, args=(child, self.engine, self.source, self.self_alarm), daemon=True
+        )
+        self.proc.start()
+        if not self.conn.poll(self.open_timeout):
+            self.close()
+            raise TimeoutError(f"{self.engine}: not ready after {self.open_timeout} s")
+        _, seconds, warm, rss = self.conn.recv()
+        if self.open_seconds is None:
+            self.open_seconds, self.warm_seconds, self.open_rss_mb = seconds, warm, rss
+
+    def run(self, name: str, cap: float) -> tuple[str, float, Any]:
+        self.conn.send((name, cap))
+        grace = 30 if self.self_alarm else 0.5
+        if self.conn.poll(cap + grace):
+            return self.conn.recv()
+        self.proc.kill()  # stuck in native code past the cap: replace the worker
+        self.proc.join()
+        self._start()
+        return ("timeout", cap, None)
+
+    def close(self) -> None:
+        if self.proc.is_alive():
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass
+            self.proc.join(5)
+            if self.proc.is_alive():
+                self.proc.kill()
+                self.proc.join()
+
+
+def measure(engine: Engine, name: str, s: Settings) -> TaskResult:
+    """First run (a warm-up when it is quick), then repeats within the task's budget."""
+    res = TaskResult()
+    status, first, rows = engine.run(name, s.cap_s)
+    if status == "timeout":
+        res.timeout_s = s.cap_s
+        return res
+    if status == "error":
+        res.error = rows
+        return res
+    res.rows = rows
+    spent = first
+    if first >= s.budget_s / 4:  # slow: the first run counts, there is no time for more
+        res.samples.append(first)
+    last = first
+    while len(res.samples) < s.max_reps and spent + last <= s.budget_s:
+        status, last, rows = engine.run(name, s.cap_s)
+        if status != "ok":
+            res.timeout_s = s.cap_s if status == "timeout" else None
+            res.error = rows if status == "error" else None
+            break
+        res.samples.append(last)
+        spent += last
+    if not res.samples:
+        res.samples.append(first)
+    return res
+
+
+def run_engine(
+    engine: str,
+    source: str,
+    names: list[str],
+    s: Settings,
+    log: Callable[[str], None],
+    budget: util.Budget | None = None,
+    reserve_s: float = 0,
+) -> dict[str, Any]:
+    """All tasks on one engine: ``{"open_s", "warm_s", "open_rss_mb", "tasks": {...}}``.
+
+    Once ``budget`` has less than ``reserve_s`` left, each task gets one run with a 2 s cap.
+
+    ``open_s``: opening the store (loading the quads for rdflib); ``warm_s``: parsing the
+    named queries and loading the matcher's theme vocabulary, once per process.
+    """
+    log(f"  {engine}: opening ({source})")
+    eng = Engine(engine, source)
+    out: dict[str, Any] = {
+        "open_s": round(eng.open_seconds or 0, 2),
+        "warm_s": round(eng.warm_seconds or 0, 2),
+        "open_rss_mb": round(eng.open_rss_mb or 0),
+        "tasks": {},
+    }
+    # When the run's budget (minus what later phases need) is spent: one short run per task.
+    hurried = Settings(cap_s=min(s.cap_s, 2), budget_s=0, max_reps=1)
+    try:
+        for name in names:
+            late = budget is not None and budget.left() < reserve_s
+            r = measure(eng, name, hurried if late else s)
+            out["tasks"][name] = r.as_dict()
+            shown = f"> {r.timeout_s:g} s" if r.timeout_s and not r.samples else (
+                f"{out['tasks'][name]['median_ms']} ms" if r.samples else r.error
+            )  # fmt: skip
+            log(f"    {engine:8s} {name:45s} {shown}")
+    finally:
+        eng.close()
+    return out

@@ -1,0 +1,206 @@
+"""Targets, verdicts and the printed table of a benchmark run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TARGET_LOAD_TPS = 100_000  # validated load at 1e6, triples/s
+TARGET_P95_MS = 100.0  # every named query and the matcher at 1e6
+TARGET_SPARQL_RATIO = 0.5  # /sparql vs the Oxigraph server, same query
+TARGET_LD_RPS = 1_000.0  # linked-data pages with HTTP caching
+
+
+def verdict(value: float | None, target: float, higher_is_better: bool, bound: bool = False):
+    """``{"verdict", "ratio"}``; ratio = value / target (a bound when the run was stopped)."""
+    if value is None:
+        return {"verdict": "n/a", "ratio": None}
+    ratio = value / target
+    ok = ratio >= 1 if higher_is_better else ratio < 1
+    return {"verdict": "PASS" if ok else "MISS", "ratio": round(ratio, 4), "bound": bound}
+
+
+def _v(v: dict[str, Any]) -> str:
+    if v["verdict"] == "n/a":
+        return "n/a"
+    if v.get("ratio") is None:
+        return f"{v['verdict']} (> cap)"
+    prefix = "≤ " if v.get("bound") else ""
+    est = f"; ≈ {v['estimate_ratio']:.3g}× estimated" if v.get("estimate_ratio") else ""
+    return f"{v['verdict']} ({prefix}{v['ratio']:.3g}×{est})"
+
+
+def _n(x: float | None, digits: int = 0) -> str:
+    if x is None:
+        return "–"
+    return f"{x:,.{digits}f}"
+
+
+def _load_cell(v: dict[str, Any] | None) -> str:
+    if not v:
+        return "–"
+    if v.get("timed_out"):
+        rss = _n(v["rss_mb_at_least"])
+        est = f" ≈{_n(v['tps_estimate'])}" if v.get("tps_estimate") else ""
+        return f"<{_n(v['tps_below'])}{est} (stop {v['cap_s']:.0f} s) ≥{rss} MB"
+    if v.get("error"):
+        return f"error: {v['error'][:40]}"
+    return f"{_n(v['tps'])} /s {_n(v['rss_mb'])} MB n={v['n']}"
+
+
+def _lat_cell(t: dict[str, Any] | None) -> str:
+    if not t:
+        return "–"
+    if t.get("median_ms") is None:
+        if t.get("timeout_s"):
+            return f"> {t['timeout_s']:g} s"
+        return f"error: {(t.get('error') or '')[:30]}"
+    return f"{_n(t['median_ms'], 1)} / {_n(t['p95_ms'], 1)} (n={t['n']})"
+
+
+def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every target with its figure and verdict (also stored in the JSON)."""
+    out = []
+    big = results.get("query_size")
+    for row in results.get("loads", []):
+        if row["size"] != "1e6":
+            continue
+        v = row["validated"]
+        if v.get("tps") is not None:
+            verdict_ = verdict(v["tps"], TARGET_LOAD_TPS, True)
+        else:
+            verdict_ = verdict(v.get("tps_below"), TARGET_LOAD_TPS, True, bound=True)
+            if v.get("tps_estimate"):
+                verdict_["estimate_ratio"] = round(v["tps_estimate"] / TARGET_LOAD_TPS, 4)
+        out.append({"target": "validated load ≥ 100k triples/s at 1e6", **verdict_})
+    lat = results.get("latency", {}).get("embedded", {}).get("tasks", {})
+    for name, t in lat.items():
+        if t.get("p95_ms") is not None:
+            verdict_ = verdict(t["p95_ms"], TARGET_P95_MS, False)
+        elif t.get("timeout_s"):
+            verdict_ = {"verdict": "MISS", "ratio": None, "bound": True}
+        else:
+            verdict_ = {"verdict": "n/a", "ratio": None}
+        out.append({"target": f"p95 < 100 ms at {big}: {name}", **verdict_})
+    http = results.get("http", {})
+    ours = (http.get("cckg_sparql") or {}).get("rps")
+    theirs = (http.get("oxigraph_sparql") or {}).get("rps")
+    ratio = ours / theirs if ours and theirs else None
+    out.append(
+        {"target": "/sparql ≥ 50% of Oxigraph server", **verdict(ratio, TARGET_SPARQL_RATIO, True)}
+    )
+    pages = (("id_304", "304 revalidation"), ("id_turtle", "Turtle"), ("id_html", "HTML"))
+    for key, label in pages:
+        rps = (http.get(key) or {}).get("rps")
+        out.append(
+            {"target": f"/id pages ≥ 1,000 req/s ({label})", **verdict(rps, TARGET_LD_RPS, True)}
+        )
+    return out
+
+
+def table(results: dict[str, Any]) -> str:
+    """The human-readable report."""
+    lines: list[str] = []
+    env = results["environment"]
+    lines.append(
+        f"cckg benchmark — {results['mode']} run, {env['started']}, {env['cpus']} CPUs, "
+        f"load average {env['loadavg_start'][0]:.2f} at start / "
+        f"{env['loadavg_end'][0]:.2f} at end, seed {results['seed']}, "
+        f"{results['elapsed_s']:.0f} s"
+    )
+    if env["loadavg_start"][0] > 1.0:
+        lines.append("  WARNING: the machine was busy when the run started; figures are noisy.")
+    lines.append("")
+    if results.get("loads"):
+        lines.append("1. Load throughput: triples/s (median of n runs) and peak RSS of the process")
+        head = f"{'size':>6} {'triples':>10}  {'validated: cckg load FILE':<44} "
+        head += f"{'rdflib Graph.parse':<24} {'pyoxigraph bulk_load':<24} "
+        head += "fast_shacl (validate only)"
+        lines.append(head)
+        for row in results["loads"]:
+            v = row["validated"]
+            engine = f" [{v['engine']}]" if v.get("engine") else ""
+            lines.append(
+                f"{row['size']:>6} {row['triples']:>10,}  {_load_cell(v) + engine:<44} "
+                f"{_load_cell(row['rdflib']):<24} {_load_cell(row['oxigraph']):<24} "
+                f"{_load_cell(row.get('fast_shacl'))}"
+            )
+        lines.append("")
+    lat = results.get("latency")
+    if lat:
+        engines = [e for e in ("embedded", "rdflib", "remote") if e in lat]
+        titles = {
+            "embedded": "embedded (pyoxigraph)",
+            "rdflib": "rdflib Dataset",
+            "remote": "Oxigraph server (HTTP)",
+        }
+        lines.append(
+            f"2. Latency at {results['query_size']} ({lat.get('store_quads', 0):,} quads): "
+            "median / p95 ms (n runs)"
+        )
+        for e in engines:
+            lines.append(
+                f"   {titles[e]}: opened in {lat[e]['open_s']} s, queries + matcher vocabulary "
+                f"ready {lat[e]['warm_s']} s later, {lat[e]['open_rss_mb']} MB"
+            )
+        head = f"{'task':<42}" + "".join(f"{titles[e]:<28}" for e in engines) + "p95 < 100 ms"
+        lines.append(head)
+        names = list(lat[engines[0]]["tasks"]) if engines else []
+        for name in names:
+            cells = "".join(f"{_lat_cell(lat[e]['tasks'].get(name)):<28}" for e in engines)
+            t = lat.get("embedded", {}).get("tasks", {}).get(name, {})
+            if t.get("p95_ms") is not None:
+                mark = _v(verdict(t["p95_ms"], TARGET_P95_MS, False))
+            elif t.get("timeout_s"):
+                mark = "MISS (> cap)"
+            else:
+                mark = "n/a"
+            lines.append(f"{name:<42}{cells}{mark}")
+        lines.append("   (> N s: the run was stopped at the cap of N s; n: runs measured)")
+        lines.append("")
+    http = results.get("http")
+    if http:
+        lines.append(
+            f"3. HTTP throughput: req/s, wrk -t2 -c10, median of {len(http['cckg_sparql']['runs'])}"
+            f" × {http['seconds']:g} s, loopback"
+        )
+        ours = http["cckg_sparql"]["rps"]
+        theirs = http.get("oxigraph_sparql", {}).get("rps")
+        ratio = ours / theirs if ours and theirs else None
+        lines.append(
+            f"   {'/sparql simple SELECT':<30} cckg serve {_n(ours)}   "
+            f"Oxigraph server {_n(theirs)}   ratio {_n(ratio, 3)}   "
+            f"target ≥ 0.5: {_v(verdict(ratio, TARGET_SPARQL_RATIO, True))}"
+        )
+        describe = http.get("oxigraph_describe", {}).get("rps")
+        for key, label in (
+            ("id_turtle", f"{http['path']} Turtle 200"),
+            ("id_html", f"{http['path']} HTML 200"),
+            ("id_304", f"{http['path']} Turtle 304"),
+        ):
+            entry = http.get(key) or {}
+            rps = entry.get("rps")
+            note = f"  ({entry['note']})" if entry.get("note") else ""
+            ref = f"   (Oxigraph DESCRIBE Turtle: {_n(describe)})" if key == "id_turtle" else ""
+            bad = entry.get("bad_responses")
+            bad_s = f"  [{bad} bad responses]" if bad else ""
+            lines.append(
+                f"   {label:<30} cckg serve {_n(rps)}   target ≥ 1,000: "
+                f"{_v(verdict(rps, TARGET_LD_RPS, True))}{ref}{note}{bad_s}"
+            )
+        lines.append("")
+    cold = results.get("cold_start")
+    if cold:
+        lines.append(
+            f"4. Cold start: cckg serve until GET /health 200 on the {results['query_size']} store:"
+            f" {cold['seconds']:.2f} s (median of {len(cold['runs'])}: "
+            f"{', '.join(f'{x:.2f}' for x in cold['runs'])})"
+        )
+        lines.append("")
+    targets = results.get("targets", [])
+    misses = [t for t in targets if t["verdict"] == "MISS"]
+    passes = [t for t in targets if t["verdict"] == "PASS"]
+    lines.append(f"Targets: {len(passes)} PASS, {len(misses)} MISS, ratio = measured / target")
+    for t in targets:
+        shown = _v(t) if t["verdict"] != "n/a" else ""
+        lines.append(f"  {t['verdict']:<5} {t['target']}  {shown}")
+    return "\n".join(lines)

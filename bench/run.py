@@ -1,0 +1,159 @@
+"""``python -m bench``: every comparison of issue 7 in one run, a table and var/bench/results.json.
+
+Phases (in this order, so the adjustable load caps absorb any overrun of the budget):
+cold start, HTTP throughput, query/match latency, load throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import generate, latency, loads, report, stores, util, web
+
+PHASES = ("cold", "http", "latency", "load")
+
+
+@dataclass
+class Config:
+    budget_s: float
+    load_sizes: list[int]
+    query_size: int
+    load: loads.LoadSettings
+    lat: latency.Settings  # embedded store and Oxigraph server
+    rdflib: latency.Settings  # rdflib is far slower: fewer runs, its own cap
+    wrk_s: float
+    wrk_runs: int
+    cold_runs: int
+    phases: tuple[str, ...] = field(default=PHASES)
+
+
+FULL = Config(
+    budget_s=900,
+    load_sizes=[10_000, generate.SIZES["1e5"], generate.SIZES["1e6"]],
+    query_size=generate.SIZES["1e6"],
+    load=loads.LoadSettings(runs=3, cap_s=60, slow_s=15),
+    lat=latency.Settings(cap_s=8, budget_s=2.5, max_reps=20),
+    rdflib=latency.Settings(cap_s=3, budget_s=3, max_reps=3),
+    wrk_s=4,
+    wrk_runs=3,
+    cold_runs=3,
+)
+QUICK = Config(
+    budget_s=120,
+    load_sizes=[10_000],
+    query_size=10_000,
+    load=loads.LoadSettings(runs=1, cap_s=30, slow_s=5),
+    lat=latency.Settings(cap_s=2, budget_s=0.5, max_reps=5),
+    rdflib=latency.Settings(cap_s=1, budget_s=1, max_reps=1),
+    wrk_s=2,
+    wrk_runs=1,
+    cold_runs=1,
+)
+
+
+def _log_factory(started: float):
+    def log(message: str) -> None:
+        print(f"[{time.monotonic() - started:6.0f} s] {message}", file=sys.stderr, flush=True)
+
+    return log
+
+
+def configure(args: argparse.Namespace) -> Config:
+    cfg = QUICK if args.quick else FULL
+    if args.big:
+        cfg = replace(cfg, load_sizes=[*cfg.load_sizes, generate.SIZES["5e6"]], budget_s=3600)
+    if args.load_cap is not None:
+        cap = args.load_cap if args.load_cap > 0 else None
+        cfg = replace(cfg, load=replace(cfg.load, cap_s=cap))
+    if args.phases:
+        chosen = tuple(p.strip() for p in args.phases.split(",") if p.strip())
+        unknown = set(chosen) - set(PHASES)
+        if unknown:
+            raise SystemExit(f"unknown phase(s): {', '.join(sorted(unknown))}; use {PHASES}")
+        cfg = replace(cfg, phases=chosen)
+    return cfg
+
+
+def run(cfg: Config, mode: str, seed: int, out: Path) -> dict[str, Any]:
+    started = time.monotonic()
+    log = _log_factory(started)
+    budget = util.Budget(cfg.budget_s)
+    results: dict[str, Any] = {
+        "mode": mode,
+        "seed": seed,
+        "config": asdict(cfg),
+        "environment": {
+            "started": datetime.now(UTC).isoformat(timespec="seconds"),
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "loadavg_start": util.load_average(),
+        },
+        "query_size": generate.size_label(cfg.query_size),
+    }
+    nt, _ = generate.ensure(cfg.query_size, seed=seed, log=log)
+    qstore = stores.query_store(cfg.query_size, nt, log=log)
+    if "cold" in cfg.phases:
+        log("cold start")
+        results["cold_start"] = web.cold_start(qstore, cfg.cold_runs, log)
+    if "http" in cfg.phases:
+        log("HTTP throughput")
+        results["http"] = web.http_phase(qstore, cfg.wrk_s, cfg.wrk_runs, log)
+    if "latency" in cfg.phases:
+        log("latency of named queries and the matcher")
+        names = latency.task_names()
+        lat: dict[str, Any] = {"store_quads": stores.count_quads(qstore)}
+        reserve = 0.3 * cfg.budget_s if "load" in cfg.phases else 0  # kept for the loads
+        lat["embedded"] = latency.run_engine(
+            "embedded", str(qstore), names, cfg.lat, log, budget, reserve
+        )
+        with web.oxigraph_server(qstore, timeout_s=cfg.lat.cap_s) as base:
+            lat["remote"] = latency.run_engine("remote", base, names, cfg.lat, log, budget, reserve)
+        dump = stores.nquads_dump(qstore)
+        lat["rdflib"] = latency.run_engine(
+            "rdflib", str(dump), names, cfg.rdflib, log, budget, reserve
+        )
+        results["latency"] = lat
+    if "load" in cfg.phases:
+        log("load throughput")
+        results["loads"] = [loads.load_size(t, cfg.load, budget, log) for t in cfg.load_sizes]
+    results["environment"]["loadavg_end"] = util.load_average()
+    results["elapsed_s"] = round(time.monotonic() - started, 1)
+    results["targets"] = report.evaluate(results)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    log(f"wrote {out}")
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="cckg benchmark suite (issue 7): loads, latency, HTTP, cold start.",
+    )
+    ap.add_argument("--quick", action="store_true", help="2-minute smoke run (small sizes)")
+    ap.add_argument("--big", action="store_true", help="also load 5e6 triples (long)")
+    ap.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
+    ap.add_argument(
+        "--load-cap",
+        type=float,
+        help="stop a validated load after this many seconds (0: never); default 60 "
+        "(2.5 times that from 1e6 on), quick 30",
+    )
+    ap.add_argument("--phases", help=f"comma-separated subset of {','.join(PHASES)}")
+    ap.add_argument(
+        "--out", type=Path, default=generate.CACHE_DIR / "results.json", help="JSON results"
+    )
+    args = ap.parse_args(argv)
+    cfg = configure(args)
+    mode = "quick" if args.quick else ("big" if args.big else "full")
+    results = run(cfg, mode, args.seed, args.out)
+    print(report.table(results))
