@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run load serve test lint fix clean help eval
+.PHONY: setup run load serve test lint fix clean help eval bench
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -43,3 +43,6 @@ clean:  ## remove the virtual environment and the store
 
 eval: setup  ## evaluate matching on the labelled needs (matcher vs keyword baseline)
 	$(BIN)/python -m cckg.evaluation
+
+bench: setup  ## benchmarks (not part of the tests): tables in var/bench/results.json
+	$(BIN)/python -m bench
