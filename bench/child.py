@@ -129,12 +129,12 @@ def fast_shacl_validate(path: str, store_path: str) -> None:
     from cckg.store import EmbeddedStore
     from loaders.fast_shacl import CompiledShapes
     from loaders.pipeline import Loader
-    from loaders.validate import class_hierarchy
+    from loaders.validate import class_hierarchy, load_shapes
 
     store = EmbeddedStore(Path(store_path), read_only=True)
-    loader = Loader(store)
+    loader = Loader(store)  # for the ontology and the store lookups of link targets
     started = _started()
-    compiled = CompiledShapes(loader.shapes)
+    compiled = CompiledShapes(load_shapes())
     data = Path(path).read_bytes()
     scratch = ox.Store()
     scratch.load(data, format=ox.RdfFormat.N_TRIPLES)

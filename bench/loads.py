@@ -21,6 +21,7 @@ class LoadSettings:
     runs: int  # runs per variant when they are quick
     cap_s: float | None  # a run is stopped after this many seconds (None: never)
     slow_s: float  # after a run longer than this, no more runs of that variant
+    big_cap_factor: float = 3.0  # the validated load's cap is this much longer from 1e6 on
 
 
 def _extrapolate(r: util.ChildResult, triples: int) -> dict[str, Any]:
@@ -148,12 +149,11 @@ def load_size(
     out["oxigraph"] = _variant("oxigraph", triples, oxigraph_args, s, None, log)
     if importlib.util.find_spec("loaders.fast_shacl") is not None:
         out["fast_shacl"] = _variant("fast-shacl", triples, fast_shacl_args, s, s.cap_s, log)
-    # The validated load goes last: its cap takes what is left of the run's budget. From 1e6
-    # on it gets 2.5 times the cap, so that the SHACL gate gets past its first batch (the
-    # estimate needs that) after a parse of about a minute.
+    # The validated load goes last: its cap takes what is left of the run's budget, and from
+    # 1e6 on it is longer (parse, gate and write each take minutes there).
     cap = s.cap_s
     if cap is not None:
-        cap = cap * 2.5 if triples >= 1_000_000 else cap
+        cap = cap * s.big_cap_factor if triples >= 1_000_000 else cap
         cap = max(10.0, min(cap, budget.left() - 15))
     out["validated"] = _variant("validated", triples, validated_args, s, cap, log)
     return out

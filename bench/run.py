@@ -40,7 +40,7 @@ FULL = Config(
     budget_s=900,
     load_sizes=[10_000, generate.SIZES["1e5"], generate.SIZES["1e6"]],
     query_size=generate.SIZES["1e6"],
-    load=loads.LoadSettings(runs=3, cap_s=60, slow_s=15),
+    load=loads.LoadSettings(runs=3, cap_s=120, slow_s=15),
     lat=latency.Settings(cap_s=8, budget_s=2.5, max_reps=20),
     rdflib=latency.Settings(cap_s=3, budget_s=3, max_reps=3),
     wrk_s=4,
@@ -145,8 +145,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--load-cap",
         type=float,
-        help="stop a validated load after this many seconds (0: never); default 60 "
-        "(2.5 times that from 1e6 on), quick 30",
+        help="stop a validated load after this many seconds (0: never); default 120 "
+        "(3 times that from 1e6 on, within the run's budget), quick 30",
     )
     ap.add_argument("--phases", help=f"comma-separated subset of {','.join(PHASES)}")
     ap.add_argument(
