@@ -22,7 +22,7 @@ import json
 import os
 import random
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -587,7 +587,10 @@ def parse_size(text: str) -> int:
 
 
 def ensure(
-    target: int, cache_dir: Path = CACHE_DIR, seed: int = DEFAULT_SEED, log=None
+    target: int,
+    cache_dir: Path = CACHE_DIR,
+    seed: int = DEFAULT_SEED,
+    log: Callable[[str], None] | None = None,
 ) -> tuple[Path, dict]:
     """The cached N-Triples file of a size (generated when missing or stale) and its stats."""
     path = cache_dir / f"gen-{size_label(target)}-s{seed}.nt"

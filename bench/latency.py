@@ -83,14 +83,18 @@ class RdflibStore:
 
         return self.ds.query(inject_values(query, bindings or {}))
 
-    def select(self, query: str, bindings: Mapping | None = None, dataset: str = "public"):
+    def select(
+        self, query: str, bindings: Mapping | None = None, dataset: str = "public"
+    ) -> list[dict[str, Any]]:
         result = self._query(query, bindings)
         return [{str(k): v for k, v in row.asdict().items()} for row in result]
 
     def ask(self, query: str, bindings: Mapping | None = None, dataset: str = "public") -> bool:
         return bool(self._query(query, bindings).askAnswer)
 
-    def construct(self, query: str, bindings: Mapping | None = None, dataset: str = "public"):
+    def construct(
+        self, query: str, bindings: Mapping | None = None, dataset: str = "public"
+    ) -> Any:
         return self._query(query, bindings).graph
 
     def named_graphs(self) -> list:

@@ -10,7 +10,9 @@ TARGET_SPARQL_RATIO = 0.5  # /sparql vs the Oxigraph server, same query
 TARGET_LD_RPS = 1_000.0  # linked-data pages with HTTP caching
 
 
-def verdict(value: float | None, target: float, higher_is_better: bool, bound: bool = False):
+def verdict(
+    value: float | None, target: float, higher_is_better: bool, bound: bool = False
+) -> dict[str, Any]:
     """``{"verdict", "ratio"}``; ratio = value / target (a bound when the run was stopped)."""
     if value is None:
         return {"verdict": "n/a", "ratio": None}

@@ -43,7 +43,7 @@ FULL = Config(
     load=loads.LoadSettings(runs=3, cap_s=120, slow_s=15),
     lat=latency.Settings(cap_s=8, budget_s=2.5, max_reps=20),
     rdflib=latency.Settings(cap_s=3, budget_s=3, max_reps=3),
-    wrk_s=4,
+    wrk_s=5,
     wrk_runs=3,
     cold_runs=3,
 )

@@ -14,6 +14,7 @@ import hashlib
 import json
 import shutil
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from rdflib import Graph
 from bench import generate
 from cckg import iris
 from cckg.settings import DEFAULT_BASE_IRI
+from loaders.model import ParsedSource
 
 STORE_VERSION = 2  # bump when the base store's content changes
 
@@ -36,7 +38,7 @@ def _mark(path: Path, meta: dict) -> None:
     (path / "bench-store.json").write_text(json.dumps(meta))
 
 
-def context_sources(target: int, base: str = DEFAULT_BASE_IRI) -> list:
+def context_sources(target: int, base: str = DEFAULT_BASE_IRI) -> list[ParsedSource]:
     """The ParsedSources a generated dataset of ``target`` triples links into."""
     from loaders import reference
     from loaders.pipeline import default_paths, parse_path
@@ -53,7 +55,9 @@ def context_sources(target: int, base: str = DEFAULT_BASE_IRI) -> list:
     return sources
 
 
-def base_store(target: int, cache_dir: Path = generate.CACHE_DIR, log=print) -> Path:
+def base_store(
+    target: int, cache_dir: Path = generate.CACHE_DIR, log: Callable[[str], None] = print
+) -> Path:
     """The cached base store of a size (see the module docstring)."""
     path = cache_dir / f"base-{generate.size_label(target)}"
     meta = {"version": STORE_VERSION, "generator": generate.GENERATOR_VERSION, "target": target}
@@ -74,7 +78,7 @@ def base_store(target: int, cache_dir: Path = generate.CACHE_DIR, log=print) -> 
     return path
 
 
-def _load_graph(store: ox.Store, src, data: bytes | Path) -> None:
+def _load_graph(store: ox.Store, src: ParsedSource, data: bytes | Path) -> None:
     """Bulk-load a source's triples into its graph, with the PROV metadata the loader writes
     (the web app's ETags and Last-Modified derive from it)."""
     from loaders.pipeline import provenance
@@ -116,7 +120,10 @@ def generated_graph(nt_path: Path) -> str:
 
 
 def query_store(
-    target: int, nt_path: Path, cache_dir: Path = generate.CACHE_DIR, log=print
+    target: int,
+    nt_path: Path,
+    cache_dir: Path = generate.CACHE_DIR,
+    log: Callable[[str], None] = print,
 ) -> Path:
     """The cached query store of a size: base store + the generated file."""
     path = cache_dir / f"query-{generate.size_label(target)}"
@@ -133,8 +140,6 @@ def query_store(
     shutil.rmtree(path, ignore_errors=True)
     copy_store(base, path)
     store = ox.Store(str(path))
-    from loaders.model import ParsedSource
-
     src = ParsedSource(nt_path, f"files/{nt_path.stem}", Graph())
     _load_graph(store, src, nt_path)
     store.flush()
