@@ -172,6 +172,9 @@ class EmbeddedStore:
             self._private = ox.Store(str(path / "private"))
         self._public: list[ox.NamedNode] | None = None
         self._only_public = False
+        # Bumped by every write through this object: caches of query results key on it, so
+        # they follow writes at once (other processes cannot write to an open on-disk store).
+        self.generation = 0
 
     @property
     def raw(self) -> ox.Store:
@@ -257,7 +260,7 @@ class EmbeddedStore:
             self._replace_private(private)
         if graphs:
             self._replace_main(graphs)
-        self._public = None
+        self._public, self.generation = None, self.generation + 1
 
     def _replace_private(self, parts: Sequence[Graph]) -> None:
         if self._private is None:
@@ -286,7 +289,8 @@ class EmbeddedStore:
                 staging = staging_name(target, self.base_iri)
                 if self._has(staging):
                     self._store.remove_graph(ox.NamedNode(str(staging)))
-                self._public = None  # queries now name the public graphs explicitly
+                # Queries now name the public graphs explicitly.
+                self._public, self.generation = None, self.generation + 1
                 # Staging graphs are never visible, so the fast non-transactional loader is fine.
                 self._store.bulk_load(
                     _ntriples(parts),
@@ -299,7 +303,7 @@ class EmbeddedStore:
             for staging in moves.values():  # after a successful MOVE they are already gone
                 if staging is not None and self._has(staging):
                     self._store.remove_graph(ox.NamedNode(str(staging)))
-            self._public = None
+            self._public, self.generation = None, self.generation + 1
 
     def _has(self, graph: URIRef) -> bool:
         return self._store.contains_named_graph(ox.NamedNode(str(graph)))
@@ -312,7 +316,7 @@ class EmbeddedStore:
         update = _move_update({n: None for n in names})
         if update:
             self._store.update(update)
-        self._public = None
+        self._public, self.generation = None, self.generation + 1
 
     def drop_staging(self) -> None:
         """Remove staging graphs a killed load left behind (they are never public)."""
