@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -39,6 +40,7 @@ class _State:
     lock: threading.Lock = field(default_factory=threading.Lock)
     version: StoreVersion | None = None
     checked_at: float = 0.0
+    generation: int | None = None  # the embedded store's write counter at the last check
     caches: dict[str, Any] = field(default_factory=dict)
 
 
@@ -69,19 +71,28 @@ def compute_version(store: Any) -> StoreVersion:
 def store_version(app: Flask | None = None) -> StoreVersion:
     """The current store version (cached for ``CCKG_VERSION_TTL_S`` seconds)."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    from webapp import get_store
+
+    store = get_store(app)
     state = _state(app)
     ttl = float(app.config.get("CCKG_VERSION_TTL_S", 5.0))
     now = time.monotonic()
+    # An embedded store counts its own writes: a write through it is seen at once.
+    generation = getattr(store, "generation", None)
     with state.lock:
-        if state.version is not None and now - state.checked_at < ttl:
+        fresh = now - state.checked_at < ttl and generation == state.generation
+        if state.version is not None and fresh:
             return state.version
-    from webapp import get_store
-
-    version = compute_version(get_store(app))
+    version = compute_version(store)
+    if generation is not None:
+        version = StoreVersion(
+            hashlib.sha256(f"{version.tag} {generation}".encode()).hexdigest(),
+            version.last_modified,
+        )
     with state.lock:
         if state.version is None or version.tag != state.version.tag:
             state.caches.clear()
-        state.version, state.checked_at = version, now
+        state.version, state.checked_at, state.generation = version, now, generation
     return version
 
 
@@ -138,3 +149,62 @@ def set_validators(response: Response, etag: str, version: StoreVersion) -> Resp
     response.cache_control.public = True
     response.cache_control.max_age = int(current_app.config.get("CCKG_LD_MAX_AGE_S", 300))
     return response
+
+
+@dataclass(frozen=True)
+class CachedBody:
+    body: bytes
+    content_type: str
+    headers: tuple[tuple[str, str], ...] = ()  # representation headers to send again
+
+
+class BodyCache:
+    """Rendered response bodies for one store version: least recently used out first.
+
+    Bounded by entries and bytes so a crawler walking every thing cannot grow it without limit.
+    Lives in ``version_cache``, so a load that changes the store empties it.
+    """
+
+    def __init__(self, max_entries: int = 4096, max_bytes: int = 64 * 1024 * 1024):
+        self.max_entries, self.max_bytes = max_entries, max_bytes
+        self._items: OrderedDict[tuple[str, ...], CachedBody] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, ...]) -> CachedBody | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+            return hit
+
+    def put(
+        self,
+        key: tuple[str, ...],
+        body: bytes,
+        content_type: str,
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        if len(body) > self.max_bytes // 16:  # one huge page must not evict everything
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.body)
+            self._items[key] = CachedBody(body, content_type, headers)
+            self._bytes += len(body)
+            while self._items and (
+                len(self._items) > self.max_entries or self._bytes > self.max_bytes
+            ):
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= len(dropped.body)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def body_cache(name: str, app: Flask | None = None) -> BodyCache:
+    """The named body cache of the current store version (``CCKG_BODY_CACHE=0``: none kept)."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    entries = int(app.config.get("CCKG_BODY_CACHE", 4096))
+    return cached(f"bodies:{name}", lambda: BodyCache(max(entries, 0)), app)

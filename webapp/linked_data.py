@@ -341,23 +341,35 @@ def thing(kind: str, slug: str) -> Response:
     offered = conneg.REPRESENTATIONS
     if caching.not_modified(etag, version):
         return _not_modified_response(choice, request.path, offered, etag, version, str(iri))
+    # The body depends on the store version (in the ETag), the representation, the UI language,
+    # the query string (HTML forms echo it) and the host (absolute links): the cache key.
+    key = (etag, request.full_path, request.host_url)
+    bodies = caching.body_cache("id")
+    hit = bodies.get(key)
+    if hit is not None:
+        response = Response(hit.body, content_type=hit.content_type)
+        conneg.decorate(response, choice, request.path, offered, str(iri))
+        return caching.set_validators(response, etag, version)
     cap = int(current_app.config.get("CCKG_LD_INBOUND_CAP", DEFAULT_INBOUND_CAP))
     description = describe(get_store(), iri, cap)
     if not len(description):
         abort(404, description=f"nothing is known about {iri}")
     if choice.representation.media_type != conneg.HTML:
-        return rdf_response(
+        response = rdf_response(
             description.graph, choice, request.path, offered, etag, version, str(iri)
         )
-    alternates = [
-        (r.title, r.media_type, url)
-        for r, url in conneg.alternates(request.path, conneg.RDF_REPRESENTATIONS)
-    ]
-    page = resource_page(description, base, property_labels(), alternates, cap, lang)
-    response = Response(render_template("resource.html", page=page, kind=kind))
-    response.content_type = "text/html; charset=utf-8"
-    conneg.decorate(response, choice, request.path, offered, str(iri))
-    return caching.set_validators(response, etag, version)
+    else:
+        alternates = [
+            (r.title, r.media_type, url)
+            for r, url in conneg.alternates(request.path, conneg.RDF_REPRESENTATIONS)
+        ]
+        page = resource_page(description, base, property_labels(), alternates, cap, lang)
+        response = Response(render_template("resource.html", page=page, kind=kind))
+        response.content_type = "text/html; charset=utf-8"
+        conneg.decorate(response, choice, request.path, offered, str(iri))
+        caching.set_validators(response, etag, version)
+    bodies.put(key, response.get_data(), response.content_type)
+    return response
 
 
 @bp.get("/context.jsonld")

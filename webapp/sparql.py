@@ -50,7 +50,7 @@ from cckg.query_pool import (
     serialize_solutions,
     serialize_triples,
 )
-from webapp import get_store
+from webapp import caching, get_store
 from webapp.sparql_guard import QueryInfo, scan
 
 log = logging.getLogger("cckg.sparql")
@@ -59,6 +59,9 @@ bp = Blueprint("sparql", __name__)
 
 ALLOW = "GET, HEAD, POST, OPTIONS"
 POOL_KEY = "cckg_sparql_pool"
+RESULT_CACHE_MAX_BODY = 1024 * 1024  # larger results are not kept
+# Functions whose value changes from one run to the next: such answers are never reused.
+VOLATILE = re.compile(r"\b(?:RAND|NOW|UUID|STRUUID)\s*\(", re.IGNORECASE)
 _POOL_LOCK = threading.Lock()
 
 UPDATE_REFUSED = (
@@ -397,6 +400,16 @@ def _answer(query: str, params: MultiDict[str, str]) -> Response:
         base_iri=base,
         prefixes={"cckg": onto, **STD_PREFIXES},
     )
+    # Identical queries on an unchanged store give identical bodies: answer repeats (dashboards,
+    # example queries, crawlers) from a per-version cache instead of the engine. Only for the
+    # embedded store, whose writes all go through this process; a remote store may change
+    # under us at any time.
+    cacheable = getattr(store, "generation", None) is not None and not VOLATILE.search(query)
+    results = caching.body_cache("sparql") if cacheable else None
+    key = (caching.store_version().tag, repr(job)) if cacheable else ()
+    hit = results.get(key) if results is not None else None
+    if hit is not None:
+        return _result_response(hit.body, hit.content_type, dict(hit.headers))
     started = time.monotonic()
     outcome = _run(store, job, info, timeout)
     log.info(
@@ -408,15 +421,22 @@ def _answer(query: str, params: MultiDict[str, str]) -> Response:
     )
     if not outcome.ok:
         return _failure_response(outcome, timeout)
-    resp = Response(outcome.body, status=200, content_type=outcome.media_type)
-    resp.vary.add("Accept")
-    resp.headers["X-CCKG-Truncated"] = "true" if outcome.truncated else "false"
+    headers = {"X-CCKG-Truncated": "true" if outcome.truncated else "false"}
     if outcome.truncated:
-        resp.headers["X-CCKG-Row-Cap"] = str(job.row_cap)
-        resp.headers["Warning"] = (
+        headers["X-CCKG-Row-Cap"] = str(job.row_cap)
+        headers["Warning"] = (
             f'199 cckg "result truncated to the first {job.row_cap} rows '
             '(add LIMIT/OFFSET to page through it)"'
         )
+    if results is not None and len(outcome.body) <= RESULT_CACHE_MAX_BODY:
+        results.put(key, outcome.body, outcome.media_type, tuple(headers.items()))
+    return _result_response(outcome.body, outcome.media_type, headers)
+
+
+def _result_response(body: bytes, media_type: str, headers: dict[str, str]) -> Response:
+    resp = Response(body, status=200, content_type=media_type)
+    resp.vary.add("Accept")
+    resp.headers.update(headers)
     return resp
 
 
