@@ -51,6 +51,20 @@ def test_id_page_is_rendered_once_and_reused(small):
         assert again.headers.get(header) == first.headers.get(header), header
 
 
+def test_revalidation_of_a_cached_page_is_304_with_its_headers(small):
+    _, _, c = small
+    accept = {"Accept": "text/turtle"}
+    first = c.get("/id/city/testville", headers=accept)
+    c.get("/id/city/testville", headers=accept)  # now served from the cache
+    cond = c.get("/id/city/testville", headers={**accept, "If-None-Match": first.headers["ETag"]})
+    assert cond.status_code == 304 and cond.data == b""
+    for header in ("ETag", "Link", "Content-Location", "Cache-Control", "Last-Modified"):
+        assert cond.headers.get(header) == first.headers.get(header), header
+    assert "Accept" in cond.headers["Vary"]
+    other = c.get("/id/city/testville", headers={**accept, "If-None-Match": 'W/"other"'})
+    assert other.status_code == 200 and other.data == first.data
+
+
 def test_id_cache_keys_on_representation_language_and_query(small):
     _, app, c = small
     turtle = c.get("/id/city/testville", headers={"Accept": "text/turtle"})

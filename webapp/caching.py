@@ -156,6 +156,7 @@ class CachedBody:
     body: bytes
     content_type: str
     headers: tuple[tuple[str, str], ...] = ()  # representation headers to send again
+    etag: str = ""  # the weak ETag the headers carry, for revalidation without re-rendering
 
 
 class BodyCache:
@@ -184,6 +185,7 @@ class BodyCache:
         body: bytes,
         content_type: str,
         headers: tuple[tuple[str, str], ...] = (),
+        etag: str = "",
     ) -> None:
         if len(body) > self.max_bytes // 16:  # one huge page must not evict everything
             return
@@ -191,7 +193,7 @@ class BodyCache:
             old = self._items.pop(key, None)
             if old is not None:
                 self._bytes -= len(old.body)
-            self._items[key] = CachedBody(body, content_type, headers)
+            self._items[key] = CachedBody(body, content_type, headers, etag)
             self._bytes += len(body)
             while self._items and (
                 len(self._items) > self.max_entries or self._bytes > self.max_bytes

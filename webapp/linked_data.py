@@ -334,22 +334,30 @@ def thing(kind: str, slug: str) -> Response:
         iri = iris.thing(kind, slug, base)
     except iris.BadSlugError as e:
         abort(400, description=str(e))
-    choice = conneg.negotiate()
     version = caching.store_version()
+    # A rendered page depends on the store version, the query string (``_mediatype``, ``lang``;
+    # HTML forms echo it), the Accept header, the UI language and the host (absolute links).
+    # With all of them in the key, a repeated request skips negotiation and rendering.
+    key = (
+        version.tag,
+        request.full_path,
+        request.host_url,
+        request.headers.get("Accept", ""),
+        ui_lang(),
+    )
+    bodies = caching.body_cache("id")
+    hit = bodies.get(key)
+    if hit is not None:
+        headers = list(hit.headers)
+        if caching.not_modified(hit.etag, version):
+            return Response(status=304, headers=headers)
+        return Response(hit.body, content_type=hit.content_type, headers=headers)
+    choice = conneg.negotiate()
     lang = ui_lang() if choice.representation.media_type == conneg.HTML else ""
     etag = caching.etag_for(version, request.path, choice.content_type, lang)
     offered = conneg.REPRESENTATIONS
     if caching.not_modified(etag, version):
         return _not_modified_response(choice, request.path, offered, etag, version, str(iri))
-    # The body depends on the store version (in the ETag), the representation, the UI language,
-    # the query string (HTML forms echo it) and the host (absolute links): the cache key.
-    key = (etag, request.full_path, request.host_url)
-    bodies = caching.body_cache("id")
-    hit = bodies.get(key)
-    if hit is not None:
-        response = Response(hit.body, content_type=hit.content_type)
-        conneg.decorate(response, choice, request.path, offered, str(iri))
-        return caching.set_validators(response, etag, version)
     cap = int(current_app.config.get("CCKG_LD_INBOUND_CAP", DEFAULT_INBOUND_CAP))
     description = describe(get_store(), iri, cap)
     if not len(description):
@@ -368,7 +376,10 @@ def thing(kind: str, slug: str) -> Response:
         response.content_type = "text/html; charset=utf-8"
         conneg.decorate(response, choice, request.path, offered, str(iri))
         caching.set_validators(response, etag, version)
-    bodies.put(key, response.get_data(), response.content_type)
+    kept = tuple(
+        (k, v) for k, v in response.headers.items() if k not in ("Content-Type", "Content-Length")
+    )
+    bodies.put(key, response.get_data(), response.content_type, kept, etag)
     return response
 
 
