@@ -173,6 +173,13 @@ def table(results: dict[str, Any]) -> str:
             f"Oxigraph server {_n(theirs)}   ratio {_n(ratio, 3)}   "
             f"target ≥ 0.5: {_v(verdict(ratio, TARGET_SPARQL_RATIO, True))}"
         )
+        uncached = (http.get("cckg_sparql_uncached") or {}).get("rps")
+        if uncached:
+            ratio_u = uncached / theirs if theirs else None
+            lines.append(
+                f"   {'/sparql, body cache off':<30} cckg serve {_n(uncached)}   "
+                f"ratio {_n(ratio_u, 3)}   (every request runs the query in a worker)"
+            )
         describe = http.get("oxigraph_describe", {}).get("rps")
         for key, label in (
             ("id_turtle", f"{http['path']} Turtle 200"),
@@ -189,6 +196,13 @@ def table(results: dict[str, Any]) -> str:
                 f"   {label:<30} cckg serve {_n(rps)}   target ≥ 1,000: "
                 f"{_v(verdict(rps, TARGET_LD_RPS, True))}{ref}{note}{bad_s}"
             )
+        for key, label in (
+            ("id_turtle_uncached", f"{http['path']} Turtle, cache off"),
+            ("health", "/health (no work: the floor)"),
+        ):
+            rps = (http.get(key) or {}).get("rps")
+            if rps:
+                lines.append(f"   {label:<30} cckg serve {_n(rps)}")
         lines.append("")
     cold = results.get("cold_start")
     if cold:

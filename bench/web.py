@@ -89,8 +89,8 @@ def _log(name: str):
     return (LOG_DIR / f"{name}.log").open("ab")
 
 
-def start_cckg(store: Path, port: int) -> subprocess.Popen:
-    env = {"CCKG_STORE": str(store), "CCKG_RATE_LIMIT": "0"}
+def start_cckg(store: Path, port: int, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+    env = {"CCKG_STORE": str(store), "CCKG_RATE_LIMIT": "0", **(extra_env or {})}
     with _log("cckg-serve") as log:
         return subprocess.Popen(  # noqa: S603 (our own CLI)
             [str(util.VENV_BIN / "cckg"), "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -106,12 +106,14 @@ def _healthy(base: str) -> bool:
 
 
 @contextmanager
-def cckg_server(store: Path, ready_timeout: float = 120) -> Iterator[tuple[str, float]]:
+def cckg_server(
+    store: Path, ready_timeout: float = 120, extra_env: dict[str, str] | None = None
+) -> Iterator[tuple[str, float]]:
     """``cckg serve`` on a free loopback port: yields (base URL, seconds until /health 200)."""
     port = util.free_port()
     base = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
-    proc = start_cckg(store, port)
+    proc = start_cckg(store, port, extra_env)
     try:
         ready = util.wait_until(lambda: _healthy(base), ready_timeout)
         if ready is None:
@@ -192,6 +194,22 @@ def http_phase(
                     continue
                 out["id_304"] = throughput(f"{base}{LD_PATH}", cond, seconds, runs)
                 log(f"  cckg {LD_PATH} (304): {out['id_304']['rps']} req/s")
+        # The floor of the Python HTTP stack (waitress + Flask + access log): a route that
+        # does no work. No page can be served faster than this.
+        out["health"] = throughput(f"{base}/health", {}, seconds, runs)
+        log(f"  cckg /health: {out['health']['rps']} req/s")
+    # The same requests with the per-version body caches off: what the engine path costs.
+    with cckg_server(store, extra_env={"CCKG_BODY_CACHE": "0"}) as (base, _):
+        util.http_get(f"{base}/sparql?{sparql_qs}", {"Accept": RESULTS_JSON}, 60)
+        out["cckg_sparql_uncached"] = throughput(
+            f"{base}/sparql?{sparql_qs}", {"Accept": RESULTS_JSON}, seconds, runs
+        )
+        log(f"  cckg /sparql, no cache: {out['cckg_sparql_uncached']['rps']} req/s")
+        util.http_get(f"{base}{LD_PATH}", {"Accept": "text/turtle"}, 60)
+        out["id_turtle_uncached"] = throughput(
+            f"{base}{LD_PATH}", {"Accept": "text/turtle"}, seconds, runs
+        )
+        log(f"  cckg {LD_PATH} (turtle), no cache: {out['id_turtle_uncached']['rps']} req/s")
     with oxigraph_server(store) as base:
         out["oxigraph_sparql"] = throughput(
             f"{base}/query?{sparql_qs}", {"Accept": RESULTS_JSON}, seconds, runs

@@ -171,6 +171,7 @@ class EmbeddedStore:
             self._store = ox.Store(str(path))
             self._private = ox.Store(str(path / "private"))
         self._public: list[ox.NamedNode] | None = None
+        self._public_refs: tuple[list[ox.NamedNode], list[URIRef]] | None = None
         self._only_public = False
         # Bumped by every write through this object: caches of query results key on it, so
         # they follow writes at once (other processes cannot write to an open on-disk store).
@@ -251,7 +252,11 @@ class EmbeddedStore:
         return sorted(names)
 
     def public_graphs(self) -> list[URIRef]:
-        return sorted(URIRef(g.value) for g in self._public_nodes())
+        nodes = self._public_nodes()
+        cached = self._public_refs
+        if cached is None or cached[0] is not nodes:  # rebuilt only when the list is
+            cached = self._public_refs = (nodes, sorted(URIRef(g.value) for g in nodes))
+        return list(cached[1])
 
     def replace_graphs(self, graphs: Mapping[URIRef, Sequence[Graph]]) -> None:
         graphs = dict(graphs)

@@ -21,6 +21,7 @@ guard runs in a server thread),
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import math
 import re
@@ -34,8 +35,9 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, render_template, request
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import MIMEAccept, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.http import parse_accept_header
 
 from cckg.query_pool import (
     RDF_FORMATS,
@@ -349,7 +351,14 @@ def _format_param(params: MultiDict[str, str], table: dict[str, str]) -> str | N
 
 
 def _negotiate(offers: list[tuple[str, str]], default: str) -> str | None:
-    accept = request.accept_mimetypes
+    return _best_format(request.headers.get("Accept", ""), tuple(offers), default)
+
+
+@functools.lru_cache(maxsize=512)
+def _best_format(header: str, offers: tuple[tuple[str, str], ...], default: str) -> str | None:
+    # Clients send a handful of distinct Accept headers; parsing one costs more than the
+    # cached answer, so each is negotiated once.
+    accept = parse_accept_header(header, MIMEAccept)
     if not accept:
         return default
     best = accept.best_match([m for m, _ in offers])
