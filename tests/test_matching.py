@@ -371,13 +371,12 @@ def test_matcher_holds_its_measured_quality(demo_store):
 
 
 @pytest.mark.remote
-def test_match_is_the_same_on_a_remote_store(demo_store, oxigraph_server):
-    """The same queries, the same ranking, over SPARQL 1.1 Protocol (a real Oxigraph server)."""
+def test_match_is_the_same_on_a_remote_store(demo_store, sparql_server):
+    """The same queries, the same ranking, over SPARQL 1.1 Protocol (a real Oxigraph server,
+    a real Virtuoso)."""
     from rdflib import Dataset, URIRef
 
-    from cckg.store import RemoteStore
-
-    remote = RemoteStore(f"{oxigraph_server}/query", f"{oxigraph_server}/update")
+    remote = sparql_server.store()
     data = Dataset()
     data.parse(data=demo_store.export_nquads(demo_store.public_graphs()), format="nquads")
     remote.replace_graphs({URIRef(g.identifier): [g] for g in data.graphs() if len(g)})

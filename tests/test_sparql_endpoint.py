@@ -1070,22 +1070,28 @@ def test_in_memory_store_runs_in_process():
     assert "cckg_sparql_pool" not in mem_app.extensions
 
 
-def _load_remote(base: str, graph: str, ntriples: str) -> None:
-    req = urllib.request.Request(
-        f"{base}/store?{urlencode({'graph': graph})}",
-        data=ntriples.encode(),
-        method="POST",
-        headers={"Content-Type": "application/n-triples"},
-    )
-    urllib.request.urlopen(req, timeout=10).read()
-
-
-def test_remote_store_gets_the_public_dataset(oxigraph_server):
+@pytest.mark.remote
+def test_remote_store_gets_the_public_dataset(sparql_server, request):
+    """The endpoint in front of each remote store (Oxigraph server, Virtuoso)."""
+    if sparql_server.kind == "virtuoso":
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="webapp/sparql.py _run_remote forwards the query text with its FROM "
+                "clauses, which Virtuoso adds to the protocol dataset (FROM <…/private> shows "
+                "contact data), and passes on Virtuoso's SELECT-shaped ASK answer "
+                "(__ASK_RETVAL); RemoteStore handles both (cckg.store.without_dataset_clauses)",
+            )
+        )
     pub = f"{BASE}graph/curated/test"
-    s = f"<{BASE}id/city/x>"
-    _load_remote(oxigraph_server, pub, f'{s} <{CCKG}name> "X" .\n{s} <{CCKG}name> "Y" .\n')
-    _load_remote(oxigraph_server, PRIVATE, f'{s} <{CCKG}email> "x@example.org" .\n')
-    remote = RemoteStore(f"{oxigraph_server}/query", f"{oxigraph_server}/update")
+    s = URIRef(f"{BASE}id/city/x")
+    remote = sparql_server.store()
+    names = Graph()
+    names.add((s, URIRef(f"{CCKG}name"), Literal("X")))
+    names.add((s, URIRef(f"{CCKG}name"), Literal("Y")))
+    email = Graph()
+    email.add((s, URIRef(f"{CCKG}email"), Literal("x@example.org")))
+    remote.replace_graphs({URIRef(pub): [names], URIRef(PRIVATE): [email]})
     remote_app = create_app(
         {"TESTING": True, "CCKG_STORE_OBJECT": remote, "CCKG_SPARQL_ROW_CAP": 1}
     )
@@ -1137,7 +1143,7 @@ def slow_remote():
             pass
 
         def _answer(self, query: str) -> None:
-            if "SELECT DISTINCT ?g" in query:
+            if "GRAPH ?g" in query and "GROUP BY ?g" in query:  # RemoteStore.named_graphs
                 body = json.dumps(
                     {
                         "head": {"vars": ["g"]},
