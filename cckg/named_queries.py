@@ -19,9 +19,17 @@ Types (see ``PARAM_TYPES``): ``iri``, ``literal`` (``text`` or ``text@lang``), `
 a slug or the full IRI), and ontology enumerations (``status``, ``event-format``,
 ``institution-kind``: ``implemented``, ``Implemented``, ``cckg:Implemented`` or the IRI).
 
-Values are coerced into rdflib terms and run as bound terms through the Store, never pasted
-into the query text (STYLE 2.4, pitfall 3.1). Every parameter must appear in a top-level
-triple pattern of the WHERE clause (pitfall 3.2); this is checked when a query is loaded.
+Paging: a query whose text holds one ``LIMIT n`` (and no ``OFFSET``) is *paged*: ``n`` is its
+default page size, and the ``limit`` (1 to ``MAX_LIMIT``) and ``offset`` parameters replace it.
+The ``LIMIT`` may close the query or a sub-select (the *page select*, which then has to order
+completely and project everything the outer query needs): the outer query then only looks up
+the details of one page of rows instead of all of them.
+
+Values are coerced into rdflib terms and bound as an inline ``VALUES`` block opening the WHERE
+group of the page select (of the query itself when it is not paged), serialised by
+``cckg.sparql_text.term_n3``: never pasted into the query text as written (STYLE 2.4, pitfall
+3.1). Every parameter must appear in a top-level triple pattern of that group (pitfall 3.2);
+this is checked when a query is loaded.
 """
 
 from __future__ import annotations
@@ -45,7 +53,7 @@ from rdflib.term import Node
 
 from cckg import iris
 from cckg.settings import DEFAULT_BASE_IRI, ONTOLOGY_NS, PROJECT_ROOT
-from cckg.sparql_text import term_n3
+from cckg.sparql_text import _scan, term_n3
 
 QUERIES_DIR = PROJECT_ROOT / "queries"
 INTERNAL_DIR = QUERIES_DIR / "internal"
@@ -73,6 +81,12 @@ _FLAG_RE = re.compile(
 _LANG_RE = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
 # Query-string names the web pages use for themselves (``/queries/NAME?format=csv``).
 RESERVED_PARAMS = frozenset({"format", "_mediatype"})
+# Names of the paging parameters of paged queries (no query may declare them).
+PAGING_PARAMS = ("limit", "offset")
+MAX_LIMIT = 1000  # the largest page
+_LIMIT_RE = re.compile(r"(?<![\w?$])LIMIT\s+(\d+)(?![\w])", re.IGNORECASE)
+_OFFSET_RE = re.compile(r"(?<![\w?$])OFFSET(?![\w])", re.IGNORECASE)
+_WHERE_RE = re.compile(r"(?<![\w?$])WHERE\s*\{", re.IGNORECASE)
 
 
 class QueryDefinitionError(ValueError):
@@ -84,7 +98,14 @@ class UnknownQueryError(LookupError):
 
 
 class QueryParamError(ValueError):
-    """A parameter value that does not fit its declared type (HTTP 400, exit code 2)."""
+    """A parameter value that does not fit its declared type (HTTP 400, exit code 2).
+
+    ``param`` names the parameter when the error is about one.
+    """
+
+    def __init__(self, message: str, param: str | None = None):
+        super().__init__(message)
+        self.param = param
 
 
 @dataclass(frozen=True)
@@ -105,11 +126,22 @@ class NamedQuery:
     params: tuple[Param, ...]
     text: str  # the file, header included (shown to users)
     variables: tuple[str, ...]  # projected variables, in SELECT order
+    page_size: int | None = None  # the default LIMIT of a paged query; None: not paged
+    # Character positions in ``sparql``: where the VALUES block goes, and the span of the
+    # page select's ``LIMIT n`` (see ``query_text``).
+    values_at: int = 0
+    limit_span: tuple[int, int] | None = None
+    # When the LIMIT is in a sub-select: the output columns that identify its rows.
+    page_keys: tuple[str, ...] | None = None
 
     @property
     def sparql(self) -> str:
         """The text that is run: without comment lines (see ``without_comment_lines``)."""
         return without_comment_lines(self.text)
+
+    @property
+    def paged(self) -> bool:
+        return self.page_size is not None
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -177,6 +209,11 @@ def _parse_param(value: str, where: str) -> Param:
         )
     if m["name"] in RESERVED_PARAMS:
         raise QueryDefinitionError(f"{where}: parameter name {m['name']!r} is reserved")
+    if m["name"] in PAGING_PARAMS:
+        raise QueryDefinitionError(
+            f"{where}: parameter name {m['name']!r} is reserved for paging "
+            "(a LIMIT in the query text makes it paged)"
+        )
     if m["type"] not in PARAM_TYPES:
         raise QueryDefinitionError(
             f"{where}: unknown parameter type {m['type']!r}; "
@@ -205,12 +242,16 @@ def load_query(path: Path, name: str | None = None) -> NamedQuery:
     algebra = prepared.algebra
     if algebra.name != "SelectQuery":
         raise QueryDefinitionError(f"{path}: named queries must be SELECT queries")
-    top = top_level_triple_variables(algebra)
+    sparql = without_comment_lines(text)
+    page_size, values_at, limit_span = _page_slot(sparql, algebra, str(path))
+    page_select = _find_slice(algebra) if page_size is not None else algebra
+    top = top_level_triple_variables(page_select)
     for p in params:
         if p.name not in top:
+            where = "the select that holds the LIMIT" if page_size is not None else "the query"
             raise QueryDefinitionError(
                 f"{path}: parameter ?{p.name} must appear in a top-level triple pattern of the "
-                "WHERE clause (not only in FILTER, OPTIONAL, UNION or a sub-select)"
+                f"WHERE clause of {where} (not only in FILTER, OPTIONAL, UNION or a sub-select)"
             )
         if p.default is not None:
             try:
@@ -218,7 +259,119 @@ def load_query(path: Path, name: str | None = None) -> NamedQuery:
             except QueryParamError as e:
                 raise QueryDefinitionError(f"{path}: bad default: {e}") from e
     variables = tuple(str(v) for v in algebra["PV"])
-    return NamedQuery(name or path.stem, path, title, description, params, text, variables)
+    page_keys = None
+    if page_size is not None and page_select is not algebra.p:
+        page_keys = _page_keys(page_select, algebra, variables, str(path))
+    return NamedQuery(
+        name or path.stem, path, title, description, params, text, variables,
+        page_size, values_at, limit_span, page_keys,
+    )  # fmt: skip
+
+
+def _below(node: Any, name: str) -> Any:
+    """The first ``name`` node reached through solution modifiers (not into sub-selects)."""
+    while isinstance(node, CompValue):
+        if node.name == name:
+            return node
+        if node.name not in {"SelectQuery", "Slice", "Project", "Distinct", "Reduced", "OrderBy"}:
+            return None
+        node = node.get("p")
+    return None
+
+
+def _conditions(node: Any) -> list[str]:
+    order = _below(node, "OrderBy")
+    return [] if order is None else [repr((c["expr"], c["order"])) for c in order["expr"]]
+
+
+def _page_keys(page: Any, algebra: Any, variables: tuple[str, ...], source: str) -> tuple:
+    """The columns that tell the page select's rows apart in the outer query's rows.
+
+    The outer query looks up details of the page's rows and may repeat a row (a detail with
+    several values), so a page is counted in page-select rows: those carry the projected
+    variables both selects share. Its ORDER BY has to begin with the page select's, so that
+    the rows of one page-select row stay together and in page order.
+    """
+    inner = _conditions(page)
+    if not inner or _conditions(algebra)[: len(inner)] != inner:
+        raise QueryDefinitionError(
+            f"{source}: the query's ORDER BY must begin with the ORDER BY of the select that "
+            "holds the LIMIT"
+        )
+    project = _below(page, "Project")
+    projected = {str(v) for v in project["PV"]} if project is not None else set()
+    keys = tuple(v for v in variables if v in projected)
+    if not keys:
+        raise QueryDefinitionError(
+            f"{source}: the query projects none of the variables of the select that holds "
+            "the LIMIT, so its rows cannot be counted"
+        )
+    return keys
+
+
+def _visible(text: str) -> tuple[str, list[int]]:
+    """The text outside IRIs, strings and comments, and each character's index in ``text``."""
+    positions = list(_scan(text))
+    return "".join(c for _, c in positions), [i for i, _ in positions]
+
+
+def _find_slice(node: Any) -> Any:
+    """The one Slice node (LIMIT / OFFSET) of an rdflib algebra tree, or None."""
+    if not isinstance(node, CompValue):
+        return None
+    if node.name == "Slice":
+        return node
+    for value in node.values():
+        found = _find_slice(value)
+        if found is not None:
+            return found
+    return None
+
+
+def _page_slot(sparql: str, algebra: Any, source: str) -> tuple[int | None, int, tuple | None]:
+    """``(page size, VALUES position, LIMIT span)`` of a query text (see ``query_text``).
+
+    Without a LIMIT the VALUES block opens the WHERE group of the query. With one, it opens
+    the WHERE group of the select that the LIMIT closes: the group whose ``}`` comes last
+    before the LIMIT (only ORDER BY / GROUP BY / HAVING clauses lie between them).
+    """
+    visible, index = _visible(sparql)
+    limits = list(_LIMIT_RE.finditer(visible))
+    if _OFFSET_RE.search(visible):
+        raise QueryDefinitionError(
+            f"{source}: no OFFSET in a named query: the offset parameter sets it"
+        )
+    if not limits:
+        m = _WHERE_RE.search(visible)
+        brace = m.end() - 1 if m else visible.find("{")
+        if brace < 0:
+            raise QueryDefinitionError(f"{source}: the query has no WHERE group")
+        return None, index[brace] + 1, None
+    if len(limits) > 1:
+        raise QueryDefinitionError(
+            f"{source}: more than one LIMIT; a paged query has one (its default page size)"
+        )
+    limit = limits[0]
+    size = int(limit[1])
+    if not 1 <= size <= MAX_LIMIT:
+        raise QueryDefinitionError(f"{source}: LIMIT {size}: a page holds 1 to {MAX_LIMIT} rows")
+    node = _find_slice(algebra)
+    if node is None or node.get("start", 0) or node.get("length") != size:
+        raise QueryDefinitionError(f"{source}: cannot find the page select of LIMIT {size}")
+    close = visible.rfind("}", 0, limit.start())
+    depth, at = 0, close
+    while at >= 0:
+        if visible[at] == "}":
+            depth += 1
+        elif visible[at] == "{":
+            depth -= 1
+            if depth == 0:
+                break
+        at -= 1
+    if close < 0 or at < 0:
+        raise QueryDefinitionError(f"{source}: LIMIT {size} closes no group pattern")
+    span = (index[limit.start()], index[limit.end() - 1] + 1)
+    return size, index[at] + 1, span
 
 
 def load_queries(directory: Path = QUERIES_DIR) -> dict[str, NamedQuery]:
@@ -447,17 +600,18 @@ def _checked_iri(value: str) -> URIRef:
 def bindings_for(
     query: NamedQuery, raw: Mapping[str, str | None], base: str = DEFAULT_BASE_IRI
 ) -> dict[str, Node]:
-    """Bound terms for a run; unknown names are errors.
+    """Bound terms for a run; unknown names are errors (``limit`` and ``offset`` are paging).
 
     A parameter that is not given takes its default; one given with an empty value (or without
     a default) stays unbound and matches anything, unless it is ``required``.
     """
-    unknown = sorted(set(raw) - {p.name for p in query.params})
+    unknown = sorted(set(raw) - {p.name for p in query.params} - set(PAGING_PARAMS))
     if unknown:
         declared = ", ".join(p.name for p in query.params) or "none"
         raise QueryParamError(
             f"unknown parameter(s) {', '.join(unknown)} for query {query.name!r}; "
-            f"it takes: {declared}"
+            f"it takes: {declared}",
+            unknown[0],
         )
     out: dict[str, Node] = {}
     for p in query.params:
@@ -466,18 +620,123 @@ def bindings_for(
             value = p.default
         if value is None or not value.strip():  # no default, or given empty: "any"
             if p.required:
-                raise QueryParamError(f"parameter {p.name!r} is required")
+                raise QueryParamError(f"parameter {p.name!r} is required", p.name)
             continue  # unbound: matches anything
-        out[p.name] = coerce(p, value, base)
+        try:
+            out[p.name] = coerce(p, value, base)
+        except QueryParamError as e:
+            raise QueryParamError(str(e), p.name) from None
     return out
+
+
+def paging_for(query: NamedQuery, raw: Mapping[str, str | None]) -> tuple[int | None, int]:
+    """``(limit, offset)`` of a run: the page size when ``limit`` is not given (or empty),
+    offset 0 likewise; ``(None, 0)`` for a query that is not paged (which takes neither)."""
+    if query.page_size is None:
+        for name in PAGING_PARAMS:
+            if (raw.get(name) or "").strip():
+                raise QueryParamError(
+                    f"parameter {name!r}: query {query.name!r} is not paged; "
+                    "it always returns all its rows",
+                    name,
+                )
+        return None, 0
+    limit = _whole(raw.get("limit"), "limit", query.page_size, 1, MAX_LIMIT)
+    offset = _whole(raw.get("offset"), "offset", 0, 0, 10**12)
+    return limit, offset
+
+
+def _whole(raw: str | None, name: str, default: int, low: int, high: int) -> int:
+    value = (raw or "").strip()
+    if not value:
+        return default
+    if not re.fullmatch(r"[+-]?\d{1,18}", value):
+        raise QueryParamError(f"parameter {name!r}: {value!r} is not a whole number", name)
+    number = int(value)
+    if not low <= number <= high:
+        raise QueryParamError(
+            f"parameter {name!r}: {number} is out of range; expected {low} to {high:,}"
+            + (" (the largest page)" if name == "limit" else ""),
+            name,
+        )
+    return number
+
+
+def _values_block(bindings: Mapping[str, Node]) -> str:
+    names = sorted(bindings)
+    row = " ".join(term_n3(bindings[n]) for n in names)  # refuses anything but safe terms
+    return f" VALUES ({' '.join('?' + n for n in names)}) {{ ({row}) }} "
+
+
+def query_text(
+    query: NamedQuery, bindings: Mapping[str, Node], limit: int | None = None, offset: int = 0
+) -> str:
+    """The text a run sends to the store.
+
+    ``bindings`` become an inline VALUES block opening the WHERE group of the page select (of
+    the query when it is not paged); a paged query's ``LIMIT`` becomes ``LIMIT limit OFFSET
+    offset``. Values and numbers are serialised by this module, never taken from user text.
+    """
+    text = query.sparql
+    edits: list[tuple[int, int, str]] = []
+    if bindings:
+        edits.append((query.values_at, query.values_at, _values_block(bindings)))
+    if query.limit_span is not None and limit is not None:
+        if not (isinstance(limit, int) and isinstance(offset, int) and limit >= 1 and offset >= 0):
+            raise QueryParamError("limit must be a whole number ≥ 1 and offset one ≥ 0")
+        clause = f"LIMIT {limit:d}" + (f" OFFSET {offset:d}" if offset else "")
+        edits.append((*query.limit_span, clause))
+    for start, end, insert in sorted(edits, reverse=True):
+        text = text[:start] + insert + text[end:]
+    return text
+
+
+@dataclass(frozen=True)
+class Page:
+    """One run of a named query: its bound terms, its rows and where they stand."""
+
+    bindings: dict[str, Node]
+    rows: list[dict[str, Node]]
+    limit: int | None  # None: not paged, all rows
+    offset: int
+    more: bool  # a next page exists
+
+    @property
+    def next_offset(self) -> int | None:
+        """The offset of the next page (``offset + limit``), or None on the last page."""
+        return self.offset + self.limit if self.more and self.limit else None
+
+
+def run_page(store: Any, query: NamedQuery, raw: Mapping[str, str | None]) -> Page:
+    """Run a named query on the public dataset: one page of a paged query, else every row.
+
+    The store is asked for ``limit + 1`` rows, to tell whether a next page exists.
+    """
+    bindings = bindings_for(query, raw, getattr(store, "base_iri", DEFAULT_BASE_IRI))
+    limit, offset = paging_for(query, raw)
+    text = query_text(query, bindings, None if limit is None else limit + 1, offset)
+    rows = store.select(text, None, dataset="public")
+    if limit is None:
+        return Page(bindings, rows, None, 0, False)
+    if query.page_keys is None:
+        return Page(bindings, rows[:limit], limit, offset, len(rows) > limit)
+    seen: set[tuple] = set()
+    for at, row in enumerate(rows):  # rows of one page-select row are adjacent (_page_keys)
+        key = tuple(row.get(v) for v in query.page_keys)
+        if key not in seen:
+            if len(seen) == limit:
+                return Page(bindings, rows[:at], limit, offset, True)
+            seen.add(key)
+    return Page(bindings, rows, limit, offset, False)
 
 
 def run(
     store: Any, query: NamedQuery, raw: Mapping[str, str | None]
 ) -> tuple[dict[str, Node], list[dict[str, Node]]]:
-    """Run a named query on the public dataset: ``(bindings used, rows)``."""
-    bindings = bindings_for(query, raw, getattr(store, "base_iri", DEFAULT_BASE_IRI))
-    return bindings, store.select(query.sparql, bindings, dataset="public")
+    """Run a named query on the public dataset: ``(bindings used, rows)`` (one page when it
+    is paged: see ``run_page``)."""
+    page = run_page(store, query, raw)
+    return page.bindings, page.rows
 
 
 def parse_param_options(options: Iterable[str]) -> dict[str, str]:
