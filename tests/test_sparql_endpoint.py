@@ -1073,16 +1073,6 @@ def test_in_memory_store_runs_in_process():
 @pytest.mark.remote
 def test_remote_store_gets_the_public_dataset(sparql_server, request):
     """The endpoint in front of each remote store (Oxigraph server, Virtuoso)."""
-    if sparql_server.kind == "virtuoso":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="webapp/sparql.py _run_remote forwards the query text with its FROM "
-                "clauses, which Virtuoso adds to the protocol dataset (FROM <…/private> shows "
-                "contact data), and passes on Virtuoso's SELECT-shaped ASK answer "
-                "(__ASK_RETVAL); RemoteStore handles both (cckg.store.without_dataset_clauses)",
-            )
-        )
     pub = f"{BASE}graph/curated/test"
     s = URIRef(f"{BASE}id/city/x")
     remote = sparql_server.store()
@@ -1120,9 +1110,10 @@ def test_remote_store_gets_the_public_dataset(sparql_server, request):
     )
     assert r.status_code == 200 and r.mimetype == "application/rdf+xml"
     assert len(Graph().parse(data=r.data, format="xml")) == 1
-    assert (
-        c.get("/sparql", query_string={"query": "ASK { ?s ?p 'X' }"}).get_json()["boolean"] is True
-    )
+    for ask, expected in (("ASK { ?s ?p 'X' }", True), ("ASK { ?s ?p 'nope' }", False)):
+        assert c.get("/sparql", query_string={"query": ask}).get_json()["boolean"] is expected
+    private_ask = f"ASK FROM <{PRIVATE}> {{ ?s ?p 'x@example.org' }}"
+    assert c.get("/sparql", query_string={"query": private_ask}).get_json()["boolean"] is False
     r = c.get("/sparql", query_string={"query": "SELECT * WHERE {"})
     assert r.status_code == 400
     r = c.get(

@@ -52,6 +52,7 @@ from cckg.query_pool import (
     serialize_solutions,
     serialize_triples,
 )
+from cckg.store import QuerySyntaxError, without_dataset_clauses
 from webapp import caching, get_store
 from webapp.sparql_guard import QueryInfo, scan
 
@@ -538,7 +539,14 @@ def close_pool(app: Flask) -> None:
 def _run_remote(store: Any, job: QueryJob, info: QueryInfo, timeout: float) -> QueryOutcome:
     """Forward to the remote store with the public dataset as protocol parameters, then cap
     and re-serialize here (the remote store knows nothing about our formats or cap)."""
-    fields: list[tuple[str, str]] = [("query", job.query)]
+    # The dataset travels as protocol parameters, which replace the query's FROM clauses by
+    # the SPARQL 1.1 Protocol; Virtuoso adds them instead (FROM <…/private> would reach the
+    # private graph), so the clauses are removed from the text first.
+    try:
+        text = without_dataset_clauses(job.query)
+    except QuerySyntaxError as e:
+        return failure("syntax", str(e))
+    fields: list[tuple[str, str]] = [("query", text)]
     fields += [("default-graph-uri", g) for g in job.default_graphs or (EMPTY_GRAPH,)]
     fields += [("named-graph-uri", g) for g in job.named_graphs or (EMPTY_GRAPH,)]
     graph_form = info.form in ("CONSTRUCT", "DESCRIBE")
@@ -574,6 +582,13 @@ def _run_remote(store: Any, job: QueryJob, info: QueryInfo, timeout: float) -> Q
             parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
             if isinstance(parsed, ox.QueryBoolean):
                 return serialize_boolean(bool(parsed), job.results_format)
+            if info.form == "ASK":  # Virtuoso: one row (__ASK_RETVAL 1) for true, none for false
+                true = any(
+                    term is not None and term.value not in ("0", "false")
+                    for row in parsed
+                    for term in row
+                )
+                return serialize_boolean(true, job.results_format)
             names = [v.value for v in parsed.variables]
             return serialize_solutions(names, parsed, job.results_format, job.row_cap)
         return serialize_triples(
