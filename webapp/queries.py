@@ -146,7 +146,7 @@ def run_query(name: str) -> Response:
     store = get_store()
     base = current_app.config["CCKG_BASE_IRI"]
     try:
-        _, rows = nq.run(store, query, raw)
+        page = nq.run_page(store, query, raw)
     except nq.QueryParamError as e:
         if media != HTML:
             abort(400, description=str(e))
@@ -155,6 +155,8 @@ def run_query(name: str) -> Response:
             variables=query.variables,
         )  # fmt: skip
         return Response(html, status=400, content_type="text/html; charset=utf-8")
+    rows = page.rows
+    pages = _page_links(page)
     if media == CSV:
         body = nq.to_csv(query.variables, rows)
         response = Response(body, content_type="text/csv; charset=utf-8")
@@ -165,10 +167,39 @@ def run_query(name: str) -> Response:
         html = render_template(
             "query.html", query=query, fields=_fields(query, raw), error=None, rows=table,
             variables=query.variables, csv_url=_format_url("csv"), json_url=_format_url("json"),
+            page=page, pages=pages,
         )  # fmt: skip
         response = Response(html, content_type="text/html; charset=utf-8")
     response.vary.add("Accept")
+    links = [f'<{url}>; rel="{rel}"' for rel, url in pages.items()]
+    if links:
+        response.headers["Link"] = ", ".join(links)
     return response
+
+
+def _page_links(page: nq.Page) -> dict[str, str]:
+    """``{"prev": url, "next": url}`` of a paged query's neighbouring pages (only those that
+    exist), keeping the other query-string parameters."""
+    if page.limit is None:
+        return {}
+    links = {}
+    if page.offset > 0:
+        links["prev"] = _with_args(offset=max(page.offset - page.limit, 0) or None)
+    if page.next_offset is not None:
+        links["next"] = _with_args(offset=page.next_offset)
+    return links
+
+
+def _with_args(**changes: Any) -> str:
+    from urllib.parse import urlencode
+
+    args: dict[str, Any] = dict(request.args.items())
+    for k, v in changes.items():
+        if v is None:
+            args.pop(k, None)
+        else:
+            args[k] = v
+    return f"{request.path}?{urlencode(args)}" if args else request.path
 
 
 def _format_url(fmt: str) -> str:
