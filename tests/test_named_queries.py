@@ -435,3 +435,179 @@ def test_remote_store_gives_the_same_rows_and_descriptions(sparql_server, demo_s
     local, far = describe(demo_store, practitioner), describe(remote, practitioner)
     assert len(far.graph) == len(local.graph) > 10
     assert not any(far.graph.triples((None, URIRef(CCKG + "email"), None)))
+
+
+# ---------------------------------------------------------------- paging
+
+PAGED_GOOD = """#+ title: Paged
+#+ description: Things by label, one page at a time.
+#+ param: kind (iri) default=cckg:Solution — the class
+PREFIX cckg: <https://w3id.org/cckg/def/cckg#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?thing ?label ?note
+WHERE {
+  { SELECT ?thing ?label WHERE { ?thing a ?kind ; rdfs:label ?label }
+    ORDER BY ?label ?thing LIMIT 20 }
+  OPTIONAL { ?thing cckg:note ?note }
+}
+ORDER BY ?label ?thing ?note
+"""
+
+
+def test_list_queries_are_paged(named):
+    for name, q in named.items():
+        lists = name.startswith("list_") and name != "list_themes_tree_with_counts"
+        if lists or name in {"count_solutions_per_city_by_region", "find_things_by_label"}:
+            assert q.page_size == 100, name
+        else:
+            assert q.page_size is None, name
+
+
+def test_pages_concatenate_to_the_whole_list(named, demo_store):
+    q = named["list_exchange_network"]
+    whole = nq.run_page(demo_store, q, {"limit": "1000"})
+    assert len(whole.rows) > 150 and not whole.more and whole.next_offset is None
+    first = nq.run_page(demo_store, q, {})
+    assert (len(first.rows), first.limit, first.offset, first.more) == (100, 100, 0, True)
+    assert first.rows == whole.rows[:100]
+    rows, offset, pages = [], "0", 0
+    while offset is not None:
+        page = nq.run_page(demo_store, q, {"limit": "50", "offset": offset})
+        rows += page.rows
+        pages += 1
+        offset = None if page.next_offset is None else str(page.next_offset)
+    assert rows == whole.rows and pages == -(-len(whole.rows) // 50)
+    beyond = nq.run_page(demo_store, q, {"offset": "100000"})
+    assert beyond.rows == [] and not beyond.more
+
+
+def test_a_page_counts_page_select_rows(tmp_path, demo_store):
+    """Detail columns may repeat a row of the page select; the page still holds `limit` of
+    them, whole, and the next page starts after them."""
+    q = nq.load_query(_write(tmp_path, PAGED_GOOD))
+    assert q.page_size == 20 and q.page_keys == ("thing", "label")
+    whole = nq.run_page(demo_store, q, {"limit": "1000"})
+    keys = list(dict.fromkeys((r["thing"], r["label"]) for r in whole.rows))
+    assert len(keys) > 25
+    page = nq.run_page(demo_store, q, {"limit": "5", "offset": "3"})
+    assert list(dict.fromkeys((r["thing"], r["label"]) for r in page.rows)) == keys[3:8]
+    assert page.more and page.next_offset == 8
+
+
+def test_query_text_binds_values_in_the_page_select_and_sets_the_page(tmp_path):
+    q = nq.load_query(_write(tmp_path, PAGED_GOOD))
+    text = nq.query_text(q, nq.bindings_for(q, {}), 11, 30)
+    inner = text.index("{ SELECT ?thing ?label WHERE {")
+    values = text.index("VALUES (?kind) { (<https://w3id.org/cckg/def/cckg#Solution>) }")
+    assert inner < values < text.index("?thing a ?kind")
+    assert "LIMIT 11 OFFSET 30 }" in text and "LIMIT 20" not in text
+    assert nq.query_text(q, {}) == q.sparql  # the text as written: first page, nothing bound
+    with pytest.raises(nq.QueryParamError):
+        nq.query_text(q, {}, "5; DROP ALL", 0)  # only numbers reach the text
+
+
+@pytest.mark.parametrize(
+    "params,name,message",
+    [
+        ({"limit": "0"}, "limit", "out of range"),
+        ({"limit": "1001"}, "limit", "1 to 1,000"),
+        ({"limit": "ten"}, "limit", "not a whole number"),
+        ({"limit": "2.5"}, "limit", "not a whole number"),
+        ({"offset": "-1"}, "offset", "out of range"),
+        ({"offset": "x"}, "offset", "not a whole number"),
+    ],
+)
+def test_bad_paging_values_name_the_parameter(named, params, name, message):
+    with pytest.raises(nq.QueryParamError, match=f"parameter '{name}'.*{message}") as e:
+        nq.paging_for(named["list_solutions_by_status"], params)
+    assert e.value.param == name
+
+
+def test_paging_defaults_and_unpaged_queries(named):
+    q = named["list_solutions_by_status"]
+    assert nq.paging_for(q, {}) == (100, 0)
+    assert nq.paging_for(q, {"limit": "", "offset": " "}) == (100, 0)
+    assert nq.paging_for(q, {"limit": "1000", "offset": "5"}) == (1000, 5)
+    unpaged = named["count_sdg_coverage"]
+    assert nq.paging_for(unpaged, {}) == (None, 0)
+    for name in ("limit", "offset"):
+        with pytest.raises(nq.QueryParamError, match=f"parameter '{name}'.*not paged"):
+            nq.paging_for(unpaged, {name: "5"})
+
+
+@pytest.mark.parametrize(
+    "old,new,message",
+    [
+        ("LIMIT 20 }", "LIMIT 20 OFFSET 5 }", "no OFFSET"),
+        ("LIMIT 20 }", "LIMIT 2000 }", "1 to 1000"),
+        ("ORDER BY ?label ?thing ?note", "ORDER BY ?label ?thing ?note LIMIT 5",
+         "more than one LIMIT"),
+        ("ORDER BY ?label ?thing ?note", "ORDER BY ?thing ?label ?note", "must begin with"),
+        ("?thing a ?kind ; rdfs:label ?label }", "?thing rdfs:label ?label }",
+         "select that holds the LIMIT"),
+        ("SELECT ?thing ?label ?note", "SELECT ?note", "projects none"),
+        ("#+ param: kind (iri)", "#+ param: limit (integer) default=3 — x\n#+ param: kind (iri)",
+         "reserved for paging"),
+    ],
+)  # fmt: skip
+def test_broken_paged_queries_fail_at_load(tmp_path, old, new, message):
+    assert old in PAGED_GOOD
+    with pytest.raises(nq.QueryDefinitionError, match=re.escape(message)):
+        nq.load_query(_write(tmp_path, PAGED_GOOD.replace(old, new)))
+
+
+def test_cli_query_pages(runner):
+    result = runner.invoke(main, ["query", "list_exchange_network", "--limit", "3"])
+    assert result.exit_code == 0, result.output
+    assert "(3 rows)" in result.output and "(more rows: --offset 3)" in result.output
+    csv_out = runner.invoke(main, ["query", "list_exchange_network", "--limit", "2",
+                                   "--offset", "4", "--format", "csv"])  # fmt: skip
+    assert csv_out.exit_code == 0 and len(csv_out.stdout.splitlines()) == 3
+    whole = runner.invoke(main, ["query", "list_exchange_network", "--limit", "1000",
+                                 "--format", "csv"])  # fmt: skip
+    assert csv_out.stdout.splitlines()[1:] == whole.stdout.splitlines()[5:7]
+    assert "more rows" not in whole.output
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["query", "list_exchange_network", "--limit", "0"], "--limit"),
+        (["query", "list_exchange_network", "--offset", "minus one"], "--offset"),
+        (["query", "count_sdg_coverage", "--limit", "5"], "not paged"),
+    ],
+)
+def test_cli_bad_paging_exits_2(runner, args, message):
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+
+
+def test_query_page_links(client):
+    first = client.get("/queries/list_exchange_network?limit=50")
+    assert first.status_code == 200
+    assert first.headers["Link"] == (
+        '</queries/list_exchange_network?limit=50&offset=50>; rel="next"'
+    )
+    html = first.get_data(as_text=True)
+    assert 'rel="next"' in html and 'rel="prev"' not in html
+    second = client.get("/queries/list_exchange_network?limit=50&offset=50&format=csv")
+    assert 'rel="prev"' in second.headers["Link"] and 'rel="next"' in second.headers["Link"]
+    assert len(second.get_data(as_text=True).splitlines()) == 51
+    unpaged = client.get("/queries/count_sdg_coverage")
+    assert "Link" not in unpaged.headers
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/queries/list_exchange_network?limit=0",
+        "/queries/list_exchange_network?limit=1001",
+        "/queries/list_exchange_network?offset=-5",
+        "/queries/count_sdg_coverage?limit=5",
+    ],
+)
+def test_bad_paging_is_400(client, url):
+    resp = client.get(url, headers={"Accept": "application/json"})
+    assert resp.status_code == 400
+    assert re.search(r"parameter '(limit|offset)'", resp.get_json()["message"])
