@@ -5,10 +5,12 @@ as their default graph the union of the *public* graphs (all named graphs except
 graph and staging graphs), and only those as named graphs, so personal data never reaches a
 query that does not ask for it on purpose (``dataset="all"``, used by loaders and admin code).
 
-Writes replace whole graphs atomically: the new content is first written into staging graphs,
-then one SPARQL Update moves every staging graph onto its target. A store update is one
-transaction (Oxigraph, and any SPARQL 1.1 store that applies an update request atomically),
-so readers and crashes see the old or the new state, never a mix.
+Writes replace whole graphs atomically. On a remote store the new content is first written
+into staging graphs, then one SPARQL Update moves every staging graph onto its target (one
+transaction on any SPARQL 1.1 store that applies an update request atomically). The embedded
+store writes the difference to the stored graphs by one bulk load, one update or a journal
+(cckg/bulk_replace.py: Oxigraph copies quad by quad in an update, ten times slower). Crashes
+leave the old or the new state, never a mix.
 """
 
 from __future__ import annotations
@@ -30,11 +32,12 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from cckg import iris
+from cckg import bulk_replace, iris
 from cckg.settings import DEFAULT_BASE_IRI, Settings
 from cckg.sparql_text import _scan, inject_values, term_n3
 
 Dataset = TypingLiteral["public", "all"]
+PENDING = "pending-write"  # an embedded store's journal of a big write (cckg/bulk_replace.py)
 Row = dict[str, Node]
 
 
@@ -80,8 +83,14 @@ def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise TypeError(f"unsupported term {term!r}")
 
 
-def _ntriples(parts: Sequence[Graph]) -> bytes:
-    return b"".join(g.serialize(format="nt", encoding="utf-8") for g in parts)
+# A graph's content for a write: rdflib Graphs, or N-Triples bytes (the loaders' fast path).
+Part = Graph | bytes
+
+
+def _ntriples(parts: Sequence[Part]) -> bytes:
+    return b"".join(
+        p if isinstance(p, bytes) else p.serialize(format="nt", encoding="utf-8") for p in parts
+    )
 
 
 # ---------------------------------------------------------------- interface
@@ -108,7 +117,7 @@ class Store(Protocol):
 
     def public_graphs(self) -> list[URIRef]: ...
 
-    def replace_graphs(self, graphs: Mapping[URIRef, Sequence[Graph]]) -> None:
+    def replace_graphs(self, graphs: Mapping[URIRef, Sequence[Part]]) -> None:
         """Atomically make each target graph hold exactly the union of its parts."""
 
     def drop_graphs(self, names: Iterable[URIRef]) -> None: ...
@@ -116,6 +125,21 @@ class Store(Protocol):
     def export_nquads(self, graphs: Iterable[URIRef] | None = None) -> bytes: ...
 
     def close(self) -> None: ...
+
+
+def _canonical_ntriples(parts: Sequence[Part]) -> bytes:
+    """N-Triples as pyoxigraph writes them (bytes parts are taken to be so already), so that
+    a diff against a stored graph compares like with like."""
+    out = []
+    for p in parts:
+        if isinstance(p, bytes):
+            out.append(p if p.endswith(b"\n") or not p else p + b"\n")
+        elif hasattr(p, "ntriples"):  # a loader's OxGraph
+            out.append(p.ntriples())
+        else:
+            triples = (ox.Triple(*(to_oxigraph(t) for t in triple)) for triple in p)
+            out.append(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+    return b"".join(out)
 
 
 def is_public_graph(name: str, base: str) -> bool:
@@ -176,6 +200,7 @@ class EmbeddedStore:
             path.mkdir(parents=True, exist_ok=True)
             self._store = ox.Store(str(path))
             self._private = ox.Store(str(path / "private"))
+            bulk_replace.recover(self._store, path / PENDING)  # a write a crash interrupted
         self._public: list[ox.NamedNode] | None = None
         self._public_refs: tuple[list[ox.NamedNode], list[URIRef]] | None = None
         self._only_public = False
@@ -275,7 +300,7 @@ class EmbeddedStore:
             cached = self._public_refs = (nodes, sorted(URIRef(g.value) for g in nodes))
         return list(cached[1])
 
-    def replace_graphs(self, graphs: Mapping[URIRef, Sequence[Graph]]) -> None:
+    def replace_graphs(self, graphs: Mapping[URIRef, Sequence[Part]]) -> None:
         graphs = dict(graphs)
         private = graphs.pop(self._private_name, None)
         if private is not None:
@@ -284,7 +309,7 @@ class EmbeddedStore:
             self._replace_main(graphs)
         self._public, self.generation = None, self.generation + 1
 
-    def _replace_private(self, parts: Sequence[Graph]) -> None:
+    def _replace_private(self, parts: Sequence[Part]) -> None:
         if self._private is None:
             raise StoreError("this store has no private part (opened read-only without one)")
         name = term_n3(self._private_name)
@@ -294,41 +319,15 @@ class EmbeddedStore:
             f"DROP SILENT GRAPH {name} ; INSERT DATA {{ GRAPH {name} {{\n{body}\n}} }}"
         )
 
-    def _replace_main(self, graphs: Mapping[URIRef, Sequence[Graph]]) -> None:
-        targets = [ox.NamedNode(str(t)) for t in graphs]
-        if not any(self._store.contains_named_graph(t) for t in targets):
-            # Nothing to replace: each graph goes in with one transactional load.
-            for target, parts in graphs.items():
-                self._store.load(
-                    _ntriples(parts),
-                    format=ox.RdfFormat.N_TRIPLES,
-                    to_graph=ox.NamedNode(str(target)),
-                )
-            return
-        moves: dict[URIRef, URIRef | None] = {}
+    def _replace_main(self, graphs: Mapping[URIRef, Sequence[Part]]) -> None:
+        # A diff against the stored graphs, written by one bulk load, one update or a
+        # journal (see cckg/bulk_replace.py): old or new state after a crash, never a mix.
+        pending = self.path / PENDING if self.path is not None else None
+        content = {str(t): _canonical_ntriples(parts) for t, parts in graphs.items()}
         try:
-            for target, parts in graphs.items():
-                staging = staging_name(target, self.base_iri)
-                if self._has(staging):
-                    self._store.remove_graph(ox.NamedNode(str(staging)))
-                # Queries now name the public graphs explicitly.
-                self._public, self.generation = None, self.generation + 1
-                # Staging graphs are never visible, so the fast non-transactional loader is fine.
-                self._store.bulk_load(
-                    _ntriples(parts),
-                    format=ox.RdfFormat.N_TRIPLES,
-                    to_graph=ox.NamedNode(str(staging)),
-                )
-                moves[target] = staging
-            self._store.update(_move_update(moves))  # the one atomic switch
+            bulk_replace.replace(self._store, pending, content)
         finally:
-            for staging in moves.values():  # after a successful MOVE they are already gone
-                if staging is not None and self._has(staging):
-                    self._store.remove_graph(ox.NamedNode(str(staging)))
             self._public, self.generation = None, self.generation + 1
-
-    def _has(self, graph: URIRef) -> bool:
-        return self._store.contains_named_graph(ox.NamedNode(str(graph)))
 
     def drop_graphs(self, names: Iterable[URIRef]) -> None:
         names = list(names)

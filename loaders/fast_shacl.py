@@ -63,7 +63,17 @@ from rdflib.term import Node
 from loaders.model import Location
 from loaders.validate import Violation, _short
 
-__all__ = ["CompiledShapes", "ValidationResult", "to_violation", "validate_graph_fast"]
+__all__ = [
+    "CompiledShapes",
+    "TypeResolver",
+    "ValidationResult",
+    "graph_to_ntriples",
+    "to_violation",
+    "validate_graph_fast",
+]
+
+# (linked nodes the data gives no type, linked nodes the data types) -> types to add as context
+TypeResolver = Callable[[list[URIRef], list[URIRef]], Mapping[URIRef, Iterable[URIRef]]]
 
 # Bookkeeping lives in one named graph that the constraint queries (default graph) never see.
 _META = "urn:x-cckg-fast-shacl:"
@@ -252,6 +262,12 @@ class _SparqlConstraint:
 
 
 _FOCUS_SLOT = "#{fast-shacl-focus}#\n"
+# ``?x rdf:type/rdfs:subClassOf* C`` in generated queries; a run replaces it by a plain
+# rdf:type lookup against C's subclasses, computed once per run.
+_ISA_PATH = f"{RDF.type.n3()}/{RDFS.subClassOf.n3()}* "
+_TYPE = RDF.type.n3()
+_SUBCLASS = RDFS.subClassOf.n3()
+_ISA = re.compile(re.escape(_ISA_PATH) + r"(<[^<>\s]*>)")
 
 
 @dataclass
@@ -265,6 +281,9 @@ class _Unit:
     branches: list[_Branch]
     closed: _Closed | None
     sparql: list[_SparqlConstraint]
+    # the target classes when the targets are class targets only: a run then lists the focus
+    # nodes by their rdf:type (with the subclass closure computed once) instead of a path
+    classes: tuple[URIRef, ...] | None = None
 
     def focus_pattern(self, var: str, restrict: bool, depth: int = 0) -> str:
         """A group binding ``var`` to each focus node once."""
@@ -317,17 +336,20 @@ class CompiledShapes:
 
     def validate(
         self,
-        data: Graph | bytes,
+        data: Graph | bytes | ox.Store,
         hierarchy: Graph | None = None,
-        types: Mapping[URIRef, Iterable[URIRef]] | None = None,
+        types: Mapping[URIRef, Iterable[URIRef]] | TypeResolver | None = None,
         *,
         restrict_to_subjects: bool = True,
         strategy: str = "auto",
     ) -> list[ValidationResult]:
-        """Validate ``data`` (an rdflib Graph or N-Triples bytes).
+        """Validate ``data``: an rdflib Graph, N-Triples bytes, or a pyoxigraph Store.
 
+        A Store holds the data in its default graph and is validated in place: the context
+        and some bookkeeping (in a named graph) are added to it, so pass a store of its own.
         ``hierarchy`` (rdfs:subClassOf triples) and the ``types`` of nodes the data links to
-        are added as context, exactly as ``ValidationContext.graph_for`` does. With
+        are added as context, exactly as ``ValidationContext.graph_for`` does. ``types`` may
+        also be a :data:`TypeResolver`, asked once for the nodes the data links to. With
         ``restrict_to_subjects`` only results about subjects of ``data`` are returned (the
         context's nodes are looked at, not validated), as validate.py filters pySHACL's
         report; without it every target is validated.
@@ -478,16 +500,29 @@ class _Compiler:
             return f"({self.path(inner)}){suffix[key]}"
         raise NotImplementedError(f"SHACL path kind {key.n3()}")
 
-    def targets(self, s: Node) -> str | None:
+    def _classes(self, s: Node) -> set[Node]:
         g = self.g
-        parts = []
         classes = set(g.objects(s, SH.targetClass))
         # implicit class target: the shape is also an rdfs:Class (as pySHACL reads it)
         class_types = set(g.subjects(RDFS.subClassOf, RDFS.Class)) | {RDFS.Class}
         if set(g.objects(s, RDF.type)) & class_types:
             classes.add(s)
+        return classes
+
+    def target_classes(self, s: Node) -> tuple[URIRef, ...] | None:
+        """The target classes of ``s`` if it has class targets and no others."""
+        others = (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+        classes = self._classes(s)
+        if not classes or any((s, p, None) in self.g for p in others):
+            return None
+        return tuple(sorted(c for c in classes if isinstance(c, URIRef)))
+
+    def targets(self, s: Node) -> str | None:
+        g = self.g
+        parts = []
+        classes = self._classes(s)
         for c in sorted(classes):
-            parts.append(f"{{ ?this {RDF.type.n3()}/{RDFS.subClassOf.n3()}* {c.n3()} }}")
+            parts.append(f"{{ ?this {_ISA_PATH}{c.n3()} }}")
         nodes = sorted(g.objects(s, SH.targetNode))
         if nodes:
             parts.append("{ VALUES ?this { " + " ".join(n.n3() for n in nodes) + " } }")
@@ -515,8 +550,7 @@ class _Compiler:
             out.append(
                 (
                     SH.ClassConstraintComponent,
-                    f"(isLiteral({v}) || NOT EXISTS {{ {v} {RDF.type.n3()}/{RDFS.subClassOf.n3()}* "
-                    f"{cls.n3()} }})",
+                    f"(isLiteral({v}) || NOT EXISTS {{ {v} {_ISA_PATH}{cls.n3()} }})",
                 )
             )
         dt = self._one(s, SH.datatype)
@@ -771,8 +805,10 @@ class _Compiler:
             targets = self.targets(s)
             if targets is None or self.deactivated(s):
                 continue
-            out.extend(self._unit(s, targets, None))
-        return out
+            units = self._unit(s, targets, None)
+            units[0].classes = self.target_classes(s)
+            out.extend(units)
+        return _share_property_shapes(out)
 
     def _check(
         self,
@@ -871,6 +907,38 @@ class _Compiler:
         return out
 
 
+def _share_property_shapes(units: list[_Unit]) -> list[_Unit]:
+    """Evaluate a property shape that several targeted shapes use once, on all their focus nodes.
+
+    Its results do not depend on the shape that uses it (the source shape is the property
+    shape), so one evaluation on the union of the focus nodes gives the same results with one
+    scan of its path instead of one per user (our shapes share labels, cities, sources...).
+    """
+    roots = [u for u in units if u.parent is None and u.targets is not None]
+    users: dict[Node, list[_Unit]] = {}
+    for u in roots:
+        shapes = {c.shape for c in u.focus_checks} | {b.checks[0].shape for b in u.branches}
+        for ps in shapes - {u.shape}:
+            users.setdefault(ps, []).append(u)
+    shared: list[_Unit] = []
+    for ps, using in users.items():
+        if len(using) < 2:
+            continue
+        first = using[0]
+        checks = [c for c in first.focus_checks if c.shape == ps]
+        branches = [b for b in first.branches if b.checks[0].shape == ps]
+        for u in using:
+            u.focus_checks = [c for c in u.focus_checks if c.shape != ps]
+            u.branches = [b for b in u.branches if b.checks[0].shape != ps]
+        parts = (t for u in using for t in (u.targets or "").split(" UNION "))
+        targets = " UNION ".join(dict.fromkeys(parts))
+        classes = None
+        if all(u.classes for u in using):
+            classes = tuple(sorted({c for u in using for c in u.classes or ()}))
+        shared.append(_Unit(ps, targets, None, checks, branches, None, [], classes))
+    return [*units, *shared]
+
+
 def _not_allowed(p: str, o: str, allowed: tuple[URIRef, ...]) -> str:
     listed = ", ".join(a.n3() for a in allowed)
     test = f"{p} NOT IN ({listed})" if allowed else "true"
@@ -905,21 +973,36 @@ class _Run:
         restrict: bool,
     ) -> None:
         self.store = ox.Store()
-        self.markers = restrict and compiled.needs_markers  # restrict inside the queries
+        # Only the data's subjects are focus nodes: marked in the meta graph and joined in the
+        # focus patterns, so that typed context nodes (linked cities...) cost nothing.
+        self.markers = restrict
         self.subjects: set[Node] | None = None  # or: drop results whose focus is not in here
         self.strategy = "auto"
+        self._isa: dict[str, list[str] | None] = {}  # class -> its subclasses (None: keep path)
+        self._type_counts: dict[str, int] | None = None  # focus candidates per type
+        # classes the context gives to linked nodes that may not be subjects of the data:
+        # focus nodes of other classes need no check that they are the data's subjects
+        self._context_classes: set[str] = set()
+        self._n = 0
         self._bnodes: dict[str, BNode] | None = None
         self.has_bnode_labels = False
         if isinstance(data, Dataset):  # iterates quads; validate one graph at a time
             raise TypeError("pass one rdflib Graph (or N-Triples bytes), not a Dataset")
-        if isinstance(data, Graph):
+        if isinstance(data, ox.Store):
+            self.store = data
+            size = self._add_context(hierarchy, types, compiled.checked_datatypes, restrict)
+        elif isinstance(data, Graph):
+            if callable(types):
+                linked = (o for _, p, o in data if p != RDF.type and p != _SAME_AS)
+                nodes = sorted({o for o in linked if isinstance(o, URIRef)})
+                types = types(nodes, [])
             size = self._load_graph(data, hierarchy, types, compiled.checked_datatypes, restrict)
         elif isinstance(data, bytes | bytearray):
             size = self._load_ntriples(
                 bytes(data), hierarchy, types, compiled.checked_datatypes, restrict
             )
         else:
-            raise TypeError(f"data must be an rdflib Graph or N-Triples bytes, not {type(data)}")
+            raise TypeError(f"data must be a Graph, N-Triples bytes or a Store, not {type(data)}")
         self.size = max(size, 1)
 
     # ------------------------------------------------------------------ loading
@@ -944,6 +1027,8 @@ class _Run:
             elif restrict:  # before the context's subjects join them
                 self.subjects = set(writer.subjects)
             lines.extend(self._context_lines(writer, hierarchy, types, writer.linked))
+            others = (n for n in writer.linked if n not in writer.subjects)
+            self._context_classes = {c.n3() for n in others for c in types.get(n, ())}
             meta = f" {_META_GRAPH.n3()} .\n"
             for lit in writer.ill:
                 lines.append(f"{_ILL.n3()} {_ILL.n3()} {lit}{meta}")
@@ -966,8 +1051,13 @@ class _Run:
         return lines
 
     def _load_ntriples(self, data: bytes, hierarchy, types, checked, restrict) -> int:
+        self.store.load(data, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+        return self._add_context(hierarchy, types, checked, restrict)
+
+    def _add_context(self, hierarchy, types, checked, restrict) -> int:
+        """Markers, the linked nodes' types, the hierarchy and ill-typed literals, added to
+        a store that holds the data in its default graph."""
         store = self.store
-        store.load(data, format=ox.RdfFormat.N_TRIPLES, lenient=True)
         # before the context goes in: only the data's subjects
         if self.markers:
             store.update(
@@ -977,30 +1067,20 @@ class _Run:
         elif restrict:
             rows = store.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o }")
             self.subjects = {self.term(r["s"]) for r in rows}
-        rows = store.query(
-            "SELECT DISTINCT ?o WHERE { ?s ?p ?o FILTER(isIRI(?o) && "
-            f"?p != {RDF.type.n3()} && ?p != {_SAME_AS.n3()}) }}"
-        )
-        linked = [URIRef(r["o"].value) for r in rows]
+        linked, literals = _objects(store, checked, typed=callable(types))
+        if callable(types):
+            types = types(linked[False], linked[True])
         writer = _NQuadsWriter(frozenset())
-        context = self._context_lines(writer, hierarchy, types, linked)
+        context = self._context_lines(writer, hierarchy, types, linked[False] + linked[True])
+        # nodes the data types are its subjects: only the others may be context-only nodes
+        self._context_classes = {c.n3() for n in linked[False] for c in types.get(n, ())}
         ill: list[str] = []
-        if checked:  # rdflib decides, for the literals that are not plainly well-formed
-            tests = " || ".join(
-                f"(DATATYPE(?o) = {d.n3()} && !REGEX(STR(?o), {Literal(_SURELY_VALID[d]).n3()}))"
-                if d in _SURELY_VALID
-                else f"DATATYPE(?o) = {d.n3()}"
-                for d in sorted(checked)
-            )
-            rows = store.query(
-                f"SELECT DISTINCT ?o WHERE {{ ?s ?p ?o FILTER(isLiteral(?o) && ({tests})) }}"
-            )
-            for r in rows:
-                lex, dt = r["o"].value, r["o"].datatype.value
-                if not _well_typed(Literal(lex, datatype=URIRef(dt))):
-                    # the stored lexical form: rdflib's Literal may have normalised it
-                    term = f"{encode_basestring(lex)}^^<{dt}>"
-                    ill.append(f"{_ILL.n3()} {_ILL.n3()} {term} {_META_GRAPH.n3()} .\n")
+        for lit in literals:  # rdflib decides, for the literals that are not plainly well-formed
+            lex, dt = lit.value, lit.datatype.value
+            if not _well_typed(Literal(lex, datatype=URIRef(dt))):
+                # the stored lexical form: rdflib's Literal may have normalised it
+                term = f"{encode_basestring(lex)}^^<{dt}>"
+                ill.append(f"{_ILL.n3()} {_ILL.n3()} {term} {_META_GRAPH.n3()} .\n")
         self.has_ill_typed = bool(ill)
         self._bnode_originals = {}
         store.load("".join(context + ill).encode(), format=ox.RdfFormat.N_QUADS, lenient=True)
@@ -1040,13 +1120,110 @@ class _Run:
             out = [r for r in out if r.focus in self.subjects]
         return out
 
+    def query(self, text: str) -> ox.QuerySolutions:
+        return self.store.query(self.rewrite(text))
+
+    def rewrite(self, text: str) -> str:
+        """Generated SPARQL with each ``rdf:type/rdfs:subClassOf* C`` as a plain type lookup.
+
+        The store does not change during a run, so C's subclasses (data plus hierarchy) are
+        listed once; a lookup with VALUES is several times faster than the property path.
+        """
+
+        def lookup(m: re.Match[str]) -> str:
+            closure = self._closure(m.group(1))
+            if closure is None:
+                return m.group(0)
+            if len(closure) == 1:
+                return f"{_TYPE} {closure[0]}"
+            self._n += 1
+            var = f"?fs_isa{self._n}"
+            return f"{_TYPE} {var} . VALUES {var} {{ {' '.join(closure)} }}"
+
+        return _ISA.sub(lookup, text)
+
+    def _closure(self, cls: str) -> list[str] | None:
+        if cls not in self._isa:
+            rows = self.store.query(f"SELECT DISTINCT ?t WHERE {{ ?t {_SUBCLASS}* {cls} }}")
+            found = {r["t"] for r in rows}
+            named = {f"<{t.value}>" for t in found if isinstance(t, ox.NamedNode)}
+            # a blank node subclass cannot be listed in VALUES across queries: keep the path
+            self._isa[cls] = sorted(named | {cls}) if len(named) == len(found) else None
+        return self._isa[cls]
+
+    def focus(self, unit: _Unit) -> str:
+        """A group binding ?this to each focus node of ``unit`` (once)."""
+        closure = self._classes_closure(unit)
+        if closure is None:
+            return unit.focus_pattern("?this", self.markers)
+        parts = [
+            f"?this {_TYPE} {types[0]} .{marker}"
+            if len(types) == 1
+            else f"?this {_TYPE} ?fs_ft . VALUES ?fs_ft {{ {' '.join(types)} }}{marker}"
+            for types, marker in self._split(closure)
+        ]
+        if len(closure) == 1:  # one type triple per node: no duplicates
+            return f"{{ {parts[0]} }}"
+        union = " UNION ".join(f"{{ {p} }}" for p in parts)
+        return f"{{ SELECT DISTINCT ?this WHERE {{ {union} }} }}"
+
+    def member(self, unit: _Unit) -> str:
+        """An expression: the bound ?this is a focus node of ``unit``."""
+        closure = self._classes_closure(unit)
+        if closure is None:
+            return unit.membership("?this", self.markers)
+        tests = []
+        for types, marker in self._split(closure):
+            test = f"EXISTS {{ ?this {_TYPE} ?fs_mt . VALUES ?fs_mt {{ {' '.join(types)} }} }}"
+            tests.append(f"({test} && EXISTS {{ {marker} }})" if marker else test)
+        return " || ".join(tests)
+
+    def _split(self, closure: list[str]) -> list[tuple[list[str], str]]:
+        """The types of a focus node, split by whether such a node must be checked to be a
+        subject of the data (the context types some linked nodes with them), with the check."""
+        marked = [t for t in closure if self.markers and t in self._context_classes]
+        plain = [t for t in closure if t not in marked]
+        marker = f" GRAPH {_META_GRAPH.n3()} {{ ?this {_FOCUS.n3()} {_FOCUS.n3()} }}"
+        return [(ts, m) for ts, m in ((plain, ""), (marked, marker)) if ts]
+
+    def _classes_closure(self, unit: _Unit) -> list[str] | None:
+        """The types that make a node a focus node of a class-targeted unit."""
+        if unit.parent is not None or not unit.classes:
+            return None
+        closure: set[str] = set()
+        for c in unit.classes:
+            listed = self._closure(c.n3())
+            if listed is None:
+                return None
+            closure.update(listed)
+        return sorted(closure)
+
+    def _count_focus(self, unit: _Unit, focus: str, limit: int) -> int:
+        """The number of focus nodes, or ``limit`` if there are more: exact for a class
+        target from the per-type counts (one query per run), else counted up to ``limit``."""
+        closure = self._classes_closure(unit)
+        if closure is not None:
+            if self._type_counts is None:
+                marker = ""
+                if self.markers:
+                    marker = f"GRAPH {_META_GRAPH.n3()} {{ ?s {_FOCUS.n3()} {_FOCUS.n3()} }}"
+                rows = self.store.query(
+                    f"SELECT ?t (COUNT(*) AS ?n) WHERE {{ ?s {_TYPE} ?t . {marker} }} GROUP BY ?t"
+                )
+                self._type_counts = {f"<{r['t'].value}>": int(r["n"].value) for r in rows}
+            # a node of two of these types counts twice: only the choice of query form cares
+            return min(limit, sum(self._type_counts.get(t, 0) for t in closure))
+        some = f"SELECT ?this WHERE {{ {focus} }} LIMIT {limit}"
+        counted = f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ {some} }} }}"
+        return int(next(iter(self.query(counted)))["n"].value)
+
     def _evaluate(self, unit: _Unit) -> list[ValidationResult]:
-        focus = unit.focus_pattern("?this", self.markers)
+        focus = self.focus(unit)
         width = max(1, len(unit.branches))
         # Nested-loop (LATERAL) evaluation costs per focus node, hash joins per triple of the
         # paths involved: few focus nodes in a big store want the former.
         limit = max(64, self.size // (20 * width))
-        found = len(list(self.store.query(f"SELECT ?this WHERE {{ {focus} }} LIMIT {limit}")))
+        found = self._count_focus(unit, focus, limit)
         if not found:
             return []
         lateral = {"auto": found < limit, "per-focus": True, "bulk": False}[self.strategy]
@@ -1060,7 +1237,7 @@ class _Run:
         if checks:
             out.extend(self._focus_checks(checks, focus))
         if unit.branches:
-            out.extend(self._branches(unit, focus, lateral))
+            out.extend(self._branches(unit, focus if lateral else None))
         if unit.closed is not None:
             out.extend(self._closed(unit.closed, focus, lateral))
         for c in unit.sparql:
@@ -1071,11 +1248,11 @@ class _Run:
         groups = " UNION ".join(
             f"{{ {{ {c.aggregate} }} BIND({k} AS ?k) }}" for k, c in enumerate(checks)
         )
-        member = unit.membership("?this", self.markers)
+        member = self.member(unit)
         query = f"SELECT DISTINCT ?this ?k WHERE {{ {groups} FILTER({member}) }}"
         return [
             _result(checks[int(row["k"].value)], self.term(row["this"]), None)
-            for row in self.store.query(query)
+            for row in self.query(query)
         ]
 
     def _focus_checks(self, checks: list[_Check], focus: str) -> list[ValidationResult]:
@@ -1084,14 +1261,19 @@ class _Run:
         names = " ".join(f"?c{i}" for i in range(len(checks)))
         query = f"SELECT ?this {names} WHERE {{ {focus} {binds} FILTER({flags}) }}"
         out = []
-        for row in self.store.query(query):
+        for row in self.query(query):
             this = self.term(row["this"])
             for i, c in enumerate(checks):
                 if _true(row[f"c{i}"]):
                     out.append(_result(c, this, this if c.value_is_focus else None))
         return out
 
-    def _branches(self, unit: _Unit, focus: str, lateral: bool) -> list[ValidationResult]:
+    def _branches(self, unit: _Unit, focus: str | None) -> list[ValidationResult]:
+        """Value checks: per focus node (LATERAL) with ``focus``, else on every value first.
+
+        Checking the values of each path first and asking whether the violating ones belong
+        to a focus node afterwards reads each path once and never lists the focus nodes.
+        """
         width = max(len(b.checks) for b in unit.branches)
         groups = []
         for k, b in enumerate(unit.branches):
@@ -1102,9 +1284,12 @@ class _Run:
             )
         body = " UNION ".join(groups)
         names = " ".join(f"?f{i}" for i in range(width))
-        where = f"{focus} LATERAL {{ {body} }}" if lateral else f"{focus} {body}"
+        if focus is not None:
+            where = f"{focus} LATERAL {{ {body} }}"
+        else:
+            where = f"{{ {body} }} FILTER({self.member(unit)})"
         out = []
-        for row in self.store.query(f"SELECT ?this ?b ?value {names} WHERE {{ {where} }}"):
+        for row in self.query(f"SELECT ?this ?b ?value {names} WHERE {{ {where} }}"):
             branch = unit.branches[int(row["b"].value)]
             this, value = self.term(row["this"]), self.term(row["value"])
             for i, c in enumerate(branch.checks):
@@ -1126,11 +1311,12 @@ class _Run:
                 severity=closed.severity,
                 messages=messages,
             )
-            for row in self.store.query(f"SELECT ?this ?p ?o WHERE {{ {where} }}")
+            for row in self.query(f"SELECT ?this ?p ?o WHERE {{ {where} }}")
         ]
 
     def _sparql(self, c: _SparqlConstraint, focus: str) -> list[ValidationResult]:
-        query = c.query.replace(_FOCUS_SLOT, focus + "\n", 1)
+        # only our own focus pattern is rewritten, never the shape's SPARQL text
+        query = c.query.replace(_FOCUS_SLOT, self.rewrite(focus) + "\n", 1)
         out = []
         seen = set()
         for row in self.store.query(query):
@@ -1190,6 +1376,39 @@ class _BackgroundLoader:
 
     def close(self) -> None:
         self._wait()
+
+
+def _objects(
+    store: ox.Store, checked: frozenset[URIRef], typed: bool
+) -> tuple[dict[bool, list[URIRef]], list[ox.Literal]]:
+    """One pass over the objects of the data: the IRIs it links to (not by rdf:type or
+    owl:sameAs), by whether the data types them (all "untyped" unless ``typed``), and the
+    literals of ``checked`` datatypes that may be ill-typed."""
+    link = f"(isIRI(?o) && ?p != {_TYPE} && ?p != {_SAME_AS.n3()})"
+    # one IN test per row is much cheaper than a REGEX: the plainly well-formed go in Python
+    types = ", ".join(d.n3() for d in sorted(checked))
+    wanted = f"{link} || (isLiteral(?o) && DATATYPE(?o) IN ({types}))" if types else link
+    distinct = f"SELECT DISTINCT ?o WHERE {{ ?s ?p ?o FILTER({wanted}) }}"
+    flag = f"EXISTS {{ ?o {_TYPE} ?x }}" if typed else "false"
+    query = f"SELECT ?o ?t WHERE {{ {{ {distinct} }} BIND(isIRI(?o) && {flag} AS ?t) }}"
+    linked: dict[bool, list[URIRef]] = {False: [], True: []}
+    literals: list[ox.Literal] = []
+    surely = {str(d): re.compile(p) for d, p in _SURELY_VALID.items()}
+    for r in store.query(query):
+        o = r["o"]
+        if isinstance(o, ox.Literal):
+            valid = surely.get(o.datatype.value)
+            if valid is None or not valid.fullmatch(o.value):  # (no "$" before a newline)
+                literals.append(o)
+        else:
+            linked[_true(r["t"])].append(URIRef(o.value))
+    return linked, literals
+
+
+def graph_to_ntriples(graph: Graph) -> bytes:
+    """An rdflib Graph as N-Triples bytes, quickly (the validation runs' own serialiser)."""
+    writer = _NQuadsWriter(frozenset())
+    return "".join(writer.triples(_fast_triples(graph), collect=False)).encode()
 
 
 def _fill(template: Literal, names: Mapping[str, str]) -> Literal:
@@ -1326,10 +1545,10 @@ class _NQuadsWriter:
 
 
 def validate_graph_fast(
-    data: Graph | bytes,
+    data: Graph | bytes | ox.Store,
     shapes: Graph | CompiledShapes,
     hierarchy: Graph | None,
-    types: Mapping[URIRef, Iterable[URIRef]] | None,
+    types: Mapping[URIRef, Iterable[URIRef]] | TypeResolver | None,
     locate: Callable[[Node], Location],
     *,
     restrict_to_subjects: bool = True,

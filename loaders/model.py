@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import Graph, URIRef
+
+if TYPE_CHECKING:
+    from loaders.oxgraph import OxGraph
 
 
 @dataclass(frozen=True)
@@ -40,15 +45,18 @@ class SourceError(Exception):
 class ParsedSource:
     """The pure result of parsing one source file.
 
-    ``public`` goes into the source's own named graph; ``private`` (contact data) into the
-    private graph. ``locations`` maps each subject IRI to where it was written, so a SHACL
-    violation can be reported as file / row / record / field.
+    ``public`` goes into the source's own named graph: an rdflib Graph, or for RDF files an
+    OxGraph (no rdflib on the way). ``private`` (contact data) goes into the private graph.
+    ``locations`` maps each subject IRI to where it was written, so a SHACL violation can be
+    reported as file / row / record / field; ``line_of`` finds a subject's line on demand
+    instead (big line-based RDF files).
     """
 
     path: Path
     graph_name: str  # e.g. "curated/solutions"; becomes {base}graph/{graph_name}
-    public: Graph
+    public: Graph | OxGraph
     private: Graph = field(default_factory=Graph)
     locations: dict[URIRef, Location] = field(default_factory=dict)
     # IRIs this source refers to that must exist somewhere (in this load or the store)
     references: dict[URIRef, Location] = field(default_factory=dict)
+    line_of: Callable[[str], int | None] | None = None  # subject IRI -> line, if findable

@@ -16,14 +16,19 @@ from rdflib.namespace import DCTERMS, PROV, XSD
 from cckg import __version__, iris
 from cckg.settings import DEFAULT_BASE_IRI, ONTOLOGY_NS, PROJECT_ROOT
 from cckg.store import Store
+from loaders import content
+from loaders.context import TypeLookup, graph_types
 from loaders.model import ParsedSource, SourceError
+from loaders.oxgraph import OxGraph
 from loaders.validate import (
     ValidationContext,
     Violation,
     class_hierarchy,
     dangling_links,
+    linked_nodes,
     load_private_shapes,
     load_shapes,
+    locator,
     validate_source,
 )
 
@@ -38,6 +43,7 @@ PARSERS: dict[str, tuple[str, str]] = {
     ".yml": ("loaders.tabular", "parse_file"),
     ".ttl": ("loaders.rdf_source", "parse_rdf_file"),
     ".nt": ("loaders.rdf_source", "parse_rdf_file"),
+    ".nq": ("loaders.rdf_source", "parse_rdf_file"),
     ".jsonld": ("loaders.rdf_source", "parse_rdf_file"),
     ".json": ("loaders.rdf_source", "parse_rdf_file"),
 }
@@ -97,17 +103,15 @@ def default_paths(root: Path = PROJECT_ROOT) -> list[Path]:
 
 def checksum(path: Path) -> str | None:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        with path.open("rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
     except OSError:
         return None
 
 
 def content_hash(*graphs: Graph) -> str:
-    """Order-independent hash of the triples a source would write."""
-    lines: list[bytes] = []
-    for g in graphs:
-        lines.extend(g.serialize(format="nt", encoding="utf-8").splitlines())
-    return "sha256:" + hashlib.sha256(b"\n".join(sorted(set(lines)))).hexdigest()
+    """Order-independent hash of the triples a source would write (see loaders/content.py)."""
+    return content.digest(OxGraph.from_graphs(graphs).ntriples())
 
 
 def provenance(source: ParsedSource, base: str, when: datetime, digest: str) -> Graph:
@@ -159,32 +163,32 @@ class Loader:
                 if path.exists():
                     ontology.parse(path, format="turtle")
         self.ontology = ontology
+        self.hierarchy = class_hierarchy(ontology)
+        self._ontology_types = graph_types([ontology])
         self.quiet = quiet or not sys.stderr.isatty()
 
     # -- context ---------------------------------------------------------------
 
     def _types(self, sources: list[ParsedSource]) -> dict[URIRef, set[URIRef]]:
-        types: dict[URIRef, set[URIRef]] = {}
-        for g in [self.ontology, *(s.public for s in sources)]:
-            for s, _, o in g.triples((None, RDF.type, None)):
-                if isinstance(s, URIRef) and isinstance(o, URIRef):
-                    types.setdefault(s, set()).add(o)
-        needed = set()
+        """The types of the nodes the sources link to or refer to (rdflib sources only)."""
+        lookup = self._lookup(sources)
+        wanted: set[URIRef] = set()
         for src in sources:
-            from loaders.validate import linked_nodes
+            if isinstance(src.public, Graph):
+                wanted |= linked_nodes(src.public)
+            wanted |= set(src.references)
+        return {**lookup.known, **lookup.types(sorted(wanted))}
 
-            needed |= {n for n in linked_nodes(src.public) if n not in types}
-            needed |= {n for n in src.references if n not in types}
-        if needed and self.store is not None:
-            types.update(self._store_types(sorted(needed)))
-        return types
+    def _lookup(self, sources: list[ParsedSource]) -> TypeLookup:
+        store_types = self._store_types if self.store is not None else None
+        return TypeLookup(self._ontology_types, sources, store_types)
 
     def _store_types(self, nodes: list[URIRef]) -> dict[URIRef, set[URIRef]]:
         from cckg.sparql_text import term_n3
 
         out: dict[URIRef, set[URIRef]] = {}
-        for i in range(0, len(nodes), 500):
-            values = " ".join(term_n3(n) for n in nodes[i : i + 500])
+        for i in range(0, len(nodes), 5000):
+            values = " ".join(term_n3(n) for n in nodes[i : i + 5000])
             rows = self.store.select(
                 f"SELECT ?s ?t WHERE {{ VALUES ?s {{ {values} }} ?s a ?t }}", dataset="all"
             )
@@ -195,24 +199,41 @@ class Loader:
     # -- validate / load -----------------------------------------------------------
 
     def validate(self, sources: list[ParsedSource]) -> list[Violation]:
-        types = self._types(sources)
-        context = ValidationContext(class_hierarchy(self.ontology), types)
+        """Every reason to refuse these sources (an empty list: they may be loaded)."""
+        datas = [as_oxgraph(src.public) for src in sources]
+        # an RDF file's own OxGraph is used up by validation (keep: it stays readable)
+        keep = [d is src.public for src, d in zip(sources, datas, strict=True)]
+        return self._gate(sources, datas, self._lookup(sources), keep)
+
+    def _gate(
+        self,
+        sources: list[ParsedSource],
+        datas: list[OxGraph],
+        lookup: TypeLookup,
+        keep: list[bool] | None = None,
+    ) -> list[Violation]:
+        """The SHACL gate: each source in one fast_shacl run on its own store (used up)."""
+        from loaders.fast_shacl import validate_graph_fast
+
         violations: list[Violation] = []
-        total = sum(len(s.public) for s in sources)
-        bar = _progress(total, "validating", self.quiet)
-        for src in sources:
-            violations.extend(dangling_links(src, lambda iri: iri in types))
-            violations.extend(validate_source(src, self.shapes, context, bar.update))
+        bar = _progress(sum(len(d) for d in datas), "validating", self.quiet)
+        for i, (src, data) in enumerate(zip(sources, datas, strict=True)):
+            if src.references:
+                lookup.types(sorted(src.references))
+                violations.extend(dangling_links(src, lookup.exists))
+            size = len(data)
+            store = data.take_store(keep=True if keep is None else keep[i])
+            found = validate_graph_fast(store, self.shapes, self.hierarchy, lookup, locator(src))
+            violations.extend(v for v in found if v.severity != "Warning")
             if len(src.private) and self.private_shapes is not None:
-                violations.extend(
-                    validate_source(
-                        ParsedSource(
-                            src.path, src.graph_name, src.private, locations=src.locations
-                        ),
-                        self.private_shapes,
-                        context,
-                    )
+                context = ValidationContext(
+                    self.hierarchy, lookup.types(sorted(linked_nodes(src.private)))
                 )
+                private = ParsedSource(
+                    src.path, src.graph_name, src.private, locations=src.locations
+                )
+                violations.extend(validate_source(private, self.private_shapes, context))
+            bar.update(size)
         bar.close()
         return violations
 
@@ -230,24 +251,28 @@ class Loader:
                 "two sources would write the same graph: " + ", ".join(sorted(dupes)),
                 Location(", ".join(str(s.path) for s in sources if s.graph_name in dupes)),
             )
-        violations = self.validate(sources)
+        lookup = self._lookup(sources)
+        datas = [as_oxgraph(src.public) for src in sources]
+        report = LoadReport()
+        for data in datas:  # before validation adds context to their stores
+            data.ntriples()
+            for cls, n in data.class_counts().items():
+                report.classes[cls] = report.classes.get(cls, 0) + n
+        violations = self._gate(sources, datas, lookup)
         if violations:
             raise LoadRejectedError(violations)
         stored = self._stored_hashes()
-        graphs: dict[URIRef, list[Graph]] = {}
-        report = LoadReport()
-        for src in sources:
+        graphs: dict[URIRef, list[Graph | bytes]] = {}
+        for src, data in zip(sources, datas, strict=True):
             gname = iris.graph(src.graph_name, self.base)
-            digest = content_hash(src.public)
-            for _, _, cls in src.public.triples((None, RDF.type, None)):
-                report.classes[str(cls)] = report.classes.get(str(cls), 0) + 1
+            digest = content.digest(data.ntriples())
             if stored.get(gname) == digest:
                 report.unchanged.append(str(gname))  # same triples: keep the stored graph
                 continue
             prov = provenance(src, self.base, started, digest)
-            graphs[gname] = [src.public, prov]
-            report.graphs[str(gname)] = len(src.public) + len(prov)
-        private = self._merged_private(sources)
+            graphs[gname] = [data.ntriples(), prov]
+            report.graphs[str(gname)] = len(data) + len(prov)
+        private = self._merged_private(sources, datas)
         if private is not None:
             pname = iris.private_graph(self.base)
             digest = content_hash(private)
@@ -269,13 +294,12 @@ class Loader:
         )
         return {r["g"]: str(r["h"]) for r in rows}
 
-    def _merged_private(self, sources: list[ParsedSource]) -> Graph | None:
+    def _merged_private(self, sources: list[ParsedSource], datas: list[OxGraph]) -> Graph | None:
         """Current private graph minus the loaded sources' subjects, plus their new data."""
         if not any(len(s.private) for s in sources):
             return None
-        subjects = {
-            s for src in sources for s in set(src.public.subjects()) | set(src.private.subjects())
-        }
+        keys = set().union(*(d.subject_keys() for d in datas))
+        subjects = {s for src in sources for s in src.private.subjects()}
         merged = Graph()
         existing = self.store.construct(
             "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?private { ?s ?p ?o } }",
@@ -283,12 +307,21 @@ class Loader:
             dataset="all",
         )
         for t in existing:
-            if t[0] not in subjects and t[1] != CCKG_CONTENT_HASH:
-                merged.add(t)
+            s = t[0]
+            if t[1] == CCKG_CONTENT_HASH or s in subjects:
+                continue
+            if isinstance(s, URIRef) and f"<{s}>".encode() in keys:
+                continue
+            merged.add(t)
         for src in sources:
             for t in src.private:
                 merged.add(t)
         return merged
+
+
+def as_oxgraph(data: Graph | OxGraph) -> OxGraph:
+    """A source's public triples as an OxGraph (rdflib graphs are copied into one)."""
+    return data if isinstance(data, OxGraph) else OxGraph.from_graphs([data])
 
 
 def _progress(total: int, desc: str, quiet: bool):

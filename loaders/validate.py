@@ -215,6 +215,23 @@ class ValidationContext:
         return g
 
 
+def locator(source: ParsedSource) -> Callable[[Node], Location]:
+    """Where the record of a focus node was written: its source's location for it, else the
+    file (with the subject's line where the source can find it) and the node."""
+
+    def locate(node: Node) -> Location:
+        key = _record_key(node) if node is not None else None
+        loc = source.locations.get(key) if isinstance(key, URIRef) else None
+        if loc is not None:
+            return loc
+        line = None
+        if source.line_of is not None and isinstance(key, URIRef):
+            line = source.line_of(str(key))
+        return Location(str(source.path), line, str(node) if node is not None else None)
+
+    return locate
+
+
 def validate_source(
     source: ParsedSource,
     shapes: Graph | CompiledShapes,
@@ -229,11 +246,7 @@ def validate_source(
     """
     from loaders.fast_shacl import CompiledShapes, validate_graph_fast
 
-    def locate(node: Node) -> Location:
-        key = _record_key(node) if node is not None else None
-        loc = source.locations.get(key) if isinstance(key, URIRef) else None
-        return loc or Location(str(source.path), record=str(node) if node is not None else None)
-
+    locate = locator(source)
     found: list[Violation] = []
     for batch in batches(source.public):
         if isinstance(shapes, CompiledShapes):

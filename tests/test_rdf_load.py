@@ -1,0 +1,129 @@
+"""RDF files through the fast path (pyoxigraph parse, fast_shacl on the parsed store, hash of
+canonical N-Triples, bulk write): reloads, blank nodes, N-Quads, error locations."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from rdflib import Graph
+
+from cckg import iris
+from cckg.cli import main
+from cckg.store import EmbeddedStore
+from loaders.content import digest
+from loaders.oxgraph import OxGraph
+from loaders.pipeline import content_hash, parse_path
+
+SOL = "https://w3id.org/cckg/id/solution/"
+CCKG = "https://w3id.org/cckg/def/cckg#"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def load(path: Path, store: Path, *extra: str) -> tuple[int, dict | str]:
+    result = CliRunner().invoke(
+        main, ["load", "--format", "json", *extra, str(path)], env={"CCKG_STORE": str(store)}
+    )
+    try:
+        return result.exit_code, json.loads(result.stdout)
+    except json.JSONDecodeError:
+        return result.exit_code, result.output
+
+
+def test_reload_of_unchanged_files_writes_nothing_even_with_blank_nodes(tmp_path):
+    store = tmp_path / "store"
+    ttl = tmp_path / "notes.ttl"
+    ttl.write_text(
+        "<urn:x:a> <urn:x:p> [ <urn:x:q> 'v' ; <urn:x:r> [ <urn:x:q> 'w' ] ] ,\n"
+        "    [ <urn:x:q> 'u' ] .\n"
+    )
+    nt = tmp_path / "plain.nt"
+    nt.write_text(
+        "<urn:x:b> <urn:x:p> <urn:x:c> .\n<urn:x:b> <urn:x:p> 'x'@en .\n".replace("'", '"')
+    )
+    for path in (ttl, nt):
+        code, first = load(path, store)
+        assert code == 0, first
+        assert list(first["graphs"]) == [str(iris.graph(f"files/{path.stem}"))]
+        code, again = load(path, store)
+        assert code == 0 and again["graphs"] == {}, again
+
+
+def test_blank_nodes_of_two_files_stay_apart(tmp_path):
+    store = tmp_path / "store"
+    for name in ("one", "two"):
+        (tmp_path / f"{name}.nt").write_text('<urn:x:a> <urn:x:p> _:b0 .\n_:b0 <urn:x:q> "v" .\n')
+        assert load(tmp_path / f"{name}.nt", store)[0] == 0
+    s = EmbeddedStore(store)
+    try:
+        rows = s.select("SELECT DISTINCT ?b WHERE { <urn:x:a> <urn:x:p> ?b }")
+    finally:
+        s.close()
+    assert len(rows) == 2
+
+
+def test_n_quads_file_is_one_graph(tmp_path):
+    store = tmp_path / "store"
+    nq = tmp_path / "dump.nq"
+    nq.write_text(
+        "<urn:x:a> <urn:x:p> <urn:x:b> <urn:x:g1> .\n"
+        "<urn:x:a> <urn:x:p> <urn:x:c> <urn:x:g2> .\n"
+        "<urn:x:a> <urn:x:p> <urn:x:d> .\n"
+    )
+    code, report = load(nq, store)
+    assert code == 0, report
+    assert report["graphs"] == {str(iris.graph("files/dump")): 3 + 7}  # + PROV
+
+
+def test_violation_names_file_line_record_and_field(tmp_path):
+    store = tmp_path / "store"
+    nt = tmp_path / "sols.nt"
+    nt.write_text(
+        f"<urn:x:other> <urn:x:p> <urn:x:q> .\n"
+        f"<{SOL}no-english> <{RDF_TYPE}> <{CCKG}Solution> .\n"
+        f'<{SOL}no-english> <{RDFS_LABEL}> "Nur deutsch"@de .\n'
+    )
+    code, report = load(nt, store)
+    assert code == 1, report
+    located = [v for v in report["violations"] if v["field"] == "label"]
+    assert located, report
+    v = located[0]
+    assert v["file"].endswith("sols.nt") and v["line"] == 2 and v["record"] == f"{SOL}no-english"
+    assert str(iris.graph("files/sols")) not in EmbeddedStore(store).named_graphs()
+
+
+def test_syntax_error_names_the_line(tmp_path):
+    bad = tmp_path / "bad.nt"
+    bad.write_text("<urn:x:a> <urn:x:p> <urn:x:b> .\n<urn:x:a> <urn:x:p> <urn x> .\n<urn:x:c> .\n")
+    code, report = load(bad, tmp_path / "store")
+    assert code == 2
+    assert report["error"]["file"].endswith("bad.nt") and report["error"]["line"] == 2
+    assert "syntax error" in report["error"]["message"]
+
+
+def test_parsed_rdf_file_is_an_oxgraph_with_the_graph_api(tmp_path):
+    nt = tmp_path / "g.nt"
+    nt.write_text(
+        '<urn:x:a> <urn:x:p> "1" .\n<urn:x:a> <urn:x:p> "1" .\n<urn:x:b> <urn:x:p> "2" .\n'
+    )
+    source = parse_path(nt)
+    assert isinstance(source.public, OxGraph) and len(source.public) == 2
+    assert {str(s) for s in source.public.subjects()} == {"urn:x:a", "urn:x:b"}
+    assert len(Graph().parse(data=source.public.serialize(format="nt"), format="nt")) == 2
+
+
+def test_content_hash_ignores_order_and_blank_node_labels():
+    a = OxGraph.from_ntriples(
+        b'<urn:x:a> <urn:x:p> _:x .\n_:x <urn:x:q> "1" .\n<urn:x:b> <urn:x:p> "2" .\n'
+    )
+    b = OxGraph.from_ntriples(
+        b'<urn:x:b> <urn:x:p> "2" .\n_:other <urn:x:q> "1" .\n<urn:x:a> <urn:x:p> _:other .\n'
+    )
+    c = OxGraph.from_ntriples(
+        b'<urn:x:a> <urn:x:p> _:x .\n_:x <urn:x:q> "3" .\n<urn:x:b> <urn:x:p> "2" .\n'
+    )
+    assert digest(a.ntriples()) == digest(b.ntriples()) != digest(c.ntriples())
+    g = Graph().parse(data=b.ntriples(), format="nt")
+    assert content_hash(g) == digest(a.ntriples())  # rdflib graphs hash the same way
