@@ -57,6 +57,7 @@ EXTERNAL_TERMS: dict[str, tuple[str, bool]] = {
     "scopeNote": ("skos:scopeNote", False),
     "notation": ("skos:notation", False),
     "broader": ("skos:broader", True),
+    "broaderTransitive": ("skos:broaderTransitive", True),
     "narrower": ("skos:narrower", True),
     "related": ("skos:related", True),
     "closeMatch": ("skos:closeMatch", True),
