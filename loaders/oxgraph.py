@@ -35,17 +35,14 @@ class OxGraph:
 
     @classmethod
     def from_graphs(cls, graphs: Iterable[Graph]) -> OxGraph:
-        """rdflib graphs as one OxGraph (their blank nodes stay distinct and shared as in rdflib).
+        """rdflib graphs as one OxGraph (a blank node shared by two graphs stays one node).
 
         Loaded leniently: rdflib accepts some terms a strict N-Triples parser refuses (odd
         language tags), and the shapes, not the parser, judge those.
         """
         from loaders.fast_shacl import graph_to_ntriples
 
-        union = Graph()
-        for g in graphs:
-            union += g
-        return cls.from_ntriples(graph_to_ntriples(union), lenient=True)
+        return cls.from_ntriples(graph_to_ntriples(*graphs), lenient=True)
 
     @property
     def store(self) -> ox.Store:

@@ -127,3 +127,17 @@ def test_content_hash_ignores_order_and_blank_node_labels():
     assert digest(a.ntriples()) == digest(b.ntriples()) != digest(c.ntriples())
     g = Graph().parse(data=b.ntriples(), format="nt")
     assert content_hash(g) == digest(a.ntriples())  # rdflib graphs hash the same way
+
+
+def test_cities_without_rdflib_are_the_reference_cities():
+    from rdflib.compare import isomorphic
+
+    from loaders import city_source, reference
+
+    ids = {int(c["geonameid"]) for i, c in enumerate(reference.iter_cities()) if i % 40 == 0}
+    expected = reference.cities(only=ids)
+    fast = city_source.cities(only=ids)
+    assert len(fast.public) == len(expected.public) > 10_000
+    got = Graph().parse(data=fast.public.ntriples(), format="nt")
+    assert isomorphic(got, expected.public)
+    assert fast.locations == expected.locations and fast.graph_name == expected.graph_name
