@@ -2,17 +2,15 @@
 
 ``sha256:`` + SHA-256 of the graph's distinct triples as N-Triples lines (pyoxigraph's
 canonical form), sorted, joined with newlines; blank nodes are renamed ``_:c0, _:c1, ...``
-in the order of their lines with the labels masked. Equal hashes therefore mean isomorphic
-graphs. Graphs that differ only in how a parser labelled their blank nodes mostly get equal
-hashes too; when they do not, the graph is merely written again.
+in an order computed from the graph's structure (colour refinement), not from their labels.
+Equal hashes therefore mean isomorphic graphs. Isomorphic graphs get equal hashes unless
+colour refinement cannot tell some of their blank nodes apart (rare); then the graph is
+merely written again.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-
-_LABEL = re.compile(rb"_:[^\s]+")
 
 
 def _blank(line: bytes) -> bool:
@@ -44,17 +42,42 @@ def _renamed(lines: list[bytes], blank: list[bytes]) -> list[bytes]:
     out = set(lines)
     out.discard(b"")
     out.difference_update(blank)
-    names: dict[bytes, bytes] = {}
-
-    def rename(term: bytes) -> bytes:
-        if not term.startswith(b"_:"):
-            return term
-        return names.setdefault(term, b"_:c%d" % len(names))
-
-    for line in sorted(blank, key=lambda x: _LABEL.sub(b"_:", x)):
-        s, p, o = _terms(line)
-        out.add(b"%s %s %s ." % (rename(s), p, rename(o)))
+    triples = [_terms(line) for line in blank]
+    names = {n: b"_:c%d" % i for i, n in enumerate(_canonical_order(triples))}
+    for s, p, o in triples:
+        out.add(b"%s %s %s ." % (names.get(s, s), p, names.get(o, o)))
     return sorted(out)
+
+
+def _canonical_order(triples: list[tuple[bytes, bytes, bytes]]) -> list[bytes]:
+    """The blank nodes in an order that does not depend on their labels.
+
+    Colour refinement: a node's colour is the hash of its triples with itself and the other
+    blank nodes replaced by their colours, repeated until the colours stop splitting. Nodes
+    left with one colour are alike for any practical graph (and the order among them
+    matters only then).
+    """
+    colour = {t: b"" for s, _, o in triples for t in (s, o) if t.startswith(b"_:")}
+    classes = 1
+    while True:
+        seen: dict[bytes, list[bytes]] = {n: [] for n in colour}
+
+        def show(term: bytes, me: bytes, colour: dict[bytes, bytes] = colour) -> bytes:
+            if term == me:
+                return b"@"
+            return b"_:" + colour[term].hex().encode() if term in colour else term
+
+        for s, p, o in triples:
+            if s in colour:
+                seen[s].append(b"@ %s %s" % (p, show(o, s)))
+            if o in colour:
+                seen[o].append(b"%s %s @" % (show(s, o), p))
+        refined = {n: hashlib.sha256(b"\n".join(sorted(v))).digest() for n, v in seen.items()}
+        count = len(set(refined.values()))
+        colour = refined
+        if count <= classes:
+            return sorted(colour, key=lambda n: colour[n])
+        classes = count
 
 
 def digest(ntriples: bytes) -> str:

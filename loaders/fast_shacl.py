@@ -333,6 +333,8 @@ class CompiledShapes:
         # Restricting focus nodes to the data's subjects is a filter on results, except for
         # inner units (their focus nodes are values): those need it inside the queries.
         self.needs_markers = any(u.parent is not None for u in self._units[False])
+        # Class-targeted shapes need subject markers only on nodes of context classes.
+        self.marks_all = any(u.parent is not None or not u.classes for u in self._units[False])
 
     def validate(
         self,
@@ -973,6 +975,7 @@ class _Run:
         restrict: bool,
     ) -> None:
         self.store = ox.Store()
+        self.compiled = compiled
         # Only the data's subjects are focus nodes: marked in the meta graph and joined in the
         # focus patterns, so that typed context nodes (linked cities...) cost nothing.
         self.markers = restrict
@@ -1042,6 +1045,23 @@ class _Run:
         self._bnode_originals = {label: b for b, label in writer.bnodes.items()}
         return size + len(lines)
 
+    def _mark_subjects(self, typed: list[URIRef]) -> None:
+        """Mark the data's subjects that could be focus nodes a context node resembles: of a
+        class the context gives, or given a type by the context (all, for other shapes)."""
+        marker = f"GRAPH {_META_GRAPH.n3()} {{ ?s {_FOCUS.n3()} {_FOCUS.n3()} }}"
+        if self.compiled.marks_all:
+            subjects = "SELECT DISTINCT ?s WHERE { ?s ?p ?o }"
+            self.store.update(f"INSERT {{ {marker} }} WHERE {{ {subjects} }}")
+            return
+        if self._context_classes:
+            classes = " ".join(sorted(self._context_classes))
+            subjects = f"SELECT DISTINCT ?s WHERE {{ ?s {_TYPE} ?t VALUES ?t {{ {classes} }} }}"
+            self.store.update(f"INSERT {{ {marker} }} WHERE {{ {subjects} }}")
+        for i in range(0, len(typed), 5000):
+            nodes = " ".join(n.n3() for n in typed[i : i + 5000])
+            subjects = f"VALUES ?s {{ {nodes} }} FILTER EXISTS {{ ?s ?p ?o }}"
+            self.store.update(f"INSERT {{ {marker} }} WHERE {{ {subjects} }}")
+
     def _context_lines(self, writer, hierarchy, types, linked) -> list[str]:
         lines = writer.triples(_fast_triples(hierarchy), collect=False) if hierarchy else []
         rdf_type = writer.iri(RDF.type)
@@ -1058,13 +1078,7 @@ class _Run:
         """Markers, the linked nodes' types, the hierarchy and ill-typed literals, added to
         a store that holds the data in its default graph."""
         store = self.store
-        # before the context goes in: only the data's subjects
-        if self.markers:
-            store.update(
-                f"INSERT {{ GRAPH {_META_GRAPH.n3()} {{ ?s {_FOCUS.n3()} {_FOCUS.n3()} }} }} "
-                "WHERE { SELECT DISTINCT ?s WHERE { ?s ?p ?o } }"
-            )
-        elif restrict:
+        if not self.markers and restrict:
             rows = store.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o }")
             self.subjects = {self.term(r["s"]) for r in rows}
         linked, literals = _objects(store, checked, typed=callable(types))
@@ -1073,7 +1087,10 @@ class _Run:
         writer = _NQuadsWriter(frozenset())
         context = self._context_lines(writer, hierarchy, types, linked[False] + linked[True])
         # nodes the data types are its subjects: only the others may be context-only nodes
-        self._context_classes = {c.n3() for n in linked[False] for c in types.get(n, ())}
+        typed = [n for n in linked[False] if types.get(n)]
+        self._context_classes = {c.n3() for n in typed for c in types[n]}
+        if self.markers:  # before the context goes in: only the data's subjects
+            self._mark_subjects(typed)
         ill: list[str] = []
         for lit in literals:  # rdflib decides, for the literals that are not plainly well-formed
             lex, dt = lit.value, lit.datatype.value
@@ -1204,18 +1221,29 @@ class _Run:
         closure = self._classes_closure(unit)
         if closure is not None:
             if self._type_counts is None:
-                marker = ""
-                if self.markers:
-                    marker = f"GRAPH {_META_GRAPH.n3()} {{ ?s {_FOCUS.n3()} {_FOCUS.n3()} }}"
-                rows = self.store.query(
-                    f"SELECT ?t (COUNT(*) AS ?n) WHERE {{ ?s {_TYPE} ?t . {marker} }} GROUP BY ?t"
-                )
-                self._type_counts = {f"<{r['t'].value}>": int(r["n"].value) for r in rows}
+                self._type_counts = self._count_types()
             # a node of two of these types counts twice: only the choice of query form cares
             return min(limit, sum(self._type_counts.get(t, 0) for t in closure))
         some = f"SELECT ?this WHERE {{ {focus} }} LIMIT {limit}"
         counted = f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ {some} }} }}"
         return int(next(iter(self.query(counted)))["n"].value)
+
+    def _count_types(self) -> dict[str, int]:
+        """Focus node candidates per type: the data's subjects for the context's classes."""
+        count = "SELECT ?t (COUNT(*) AS ?n) WHERE {{ ?s {} ?t . {} }} GROUP BY ?t"
+        counts = {
+            f"<{r['t'].value}>": int(r["n"].value)
+            for r in self.store.query(count.format(_TYPE, ""))
+        }
+        if self.markers and self._context_classes:
+            marker = f"GRAPH {_META_GRAPH.n3()} {{ ?s {_FOCUS.n3()} {_FOCUS.n3()} }}"
+            for t in self._context_classes:
+                counts.pop(t, None)
+            for r in self.store.query(count.format(_TYPE, marker)):
+                t = f"<{r['t'].value}>"
+                if t in self._context_classes:
+                    counts[t] = int(r["n"].value)
+        return counts
 
     def _evaluate(self, unit: _Unit) -> list[ValidationResult]:
         focus = self.focus(unit)

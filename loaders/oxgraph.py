@@ -8,6 +8,7 @@ own store (:meth:`OxGraph.take_store`). The few rdflib-like readers (``len``, it
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
@@ -26,6 +27,7 @@ class OxGraph:
         self._store: ox.Store | None = store if store is not None else ox.Store()
         self._nt: bytes | None = None
         self._len: int | None = None
+        self._dumping: threading.Thread | None = None
 
     @classmethod
     def from_ntriples(cls, data: bytes, lenient: bool = False) -> OxGraph:
@@ -55,9 +57,28 @@ class OxGraph:
 
     def ntriples(self) -> bytes:
         """The triples as pyoxigraph's canonical N-Triples, one distinct triple a line."""
+        if self._dumping is not None:
+            self._dumping.join()
+            self._dumping = None
         if self._nt is None:
-            self._nt = self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+            self._nt = self._dump(self.store)
         return self._nt
+
+    def start_dump(self) -> None:
+        """Start :meth:`ntriples` on a thread: pyoxigraph writes without the GIL, from a
+        snapshot, so validation may go on (and add its context to the store) meanwhile."""
+        if self._nt is None and self._dumping is None:
+            store = self.store
+
+            def dump() -> None:
+                self._nt = self._dump(store)
+
+            self._dumping = threading.Thread(target=dump, daemon=True)
+            self._dumping.start()
+
+    @staticmethod
+    def _dump(store: ox.Store) -> bytes:
+        return store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
 
     def serialize(self, format: str = "nt", encoding: str | None = "utf-8") -> bytes | str:
         """rdflib's ``Graph.serialize`` for N-Triples (what store writers call)."""
@@ -74,7 +95,7 @@ class OxGraph:
         """The store, for a validation run that adds context to it. This object no longer
         uses it; it keeps its size and, with ``keep``, its triples as N-Triples (read first)."""
         if keep:
-            self.ntriples()
+            self.start_dump()
         len(self)
         store = self.store
         self._store = None

@@ -255,7 +255,7 @@ class Loader:
         datas = [as_oxgraph(src.public) for src in sources]
         report = LoadReport()
         for data in datas:  # before validation adds context to their stores
-            data.ntriples()
+            data.start_dump()  # N-Triples to hash and write, while the gate runs
             for cls, n in data.class_counts().items():
                 report.classes[cls] = report.classes.get(cls, 0) + n
         violations = self._gate(sources, datas, lookup)

@@ -141,3 +141,27 @@ def test_cities_without_rdflib_are_the_reference_cities():
     got = Graph().parse(data=fast.public.ntriples(), format="nt")
     assert isomorphic(got, expected.public)
     assert fast.locations == expected.locations and fast.graph_name == expected.graph_name
+
+
+def test_content_hash_does_not_depend_on_blank_node_labels_or_order():
+    import random
+
+    from loaders.content import canonical_lines
+
+    lines = [
+        b"<urn:x:a> <urn:x:p> _:X .",
+        b'_:X <urn:x:q> "v" .',
+        b"_:X <urn:x:r> _:Y .",
+        b'_:Y <urn:x:q> "w" .',
+        b"<urn:x:a> <urn:x:p> _:Z .",
+        b'_:Z <urn:x:q> "u" .',
+    ]
+    rng = random.Random(7)
+    seen = set()
+    for _ in range(20):
+        shuffled = rng.sample(lines, len(lines))
+        text = b"\n".join(shuffled) + b"\n"
+        for label in (b"_:X", b"_:Y", b"_:Z"):
+            text = text.replace(label, b"_:n%d" % rng.randrange(10**9))
+        seen.add(tuple(canonical_lines(text)))
+    assert len(seen) == 1
