@@ -60,6 +60,7 @@ from rdflib.namespace import OWL, SH, XSD
 from rdflib.plugins.stores.memory import Memory
 from rdflib.term import Node
 
+from loaders import forked
 from loaders.model import Location
 from loaders.validate import Violation, _short
 
@@ -149,6 +150,7 @@ _RANGES = {
     SH.maxExclusive: ("<", SH.MaxExclusiveConstraintComponent),
 }
 _MAX_CHAIN = 5  # counts are compiled to chains of distinct values: maxCount 4 needs 5
+PARALLEL_MIN = 200_000  # quads in a run before a second process pays for its fork
 _CHUNK = 50_000  # triples per N-Quads document while loading in the background
 _SPARQL_KEYS = frozenset((RDF.type, SH.select, SH.message, SH.prefixes, SH.deactivated))
 _SELECT = re.compile(
@@ -266,6 +268,7 @@ _FOCUS_SLOT = "#{fast-shacl-focus}#\n"
 # rdf:type lookup against C's subclasses, computed once per run.
 _ISA_PATH = f"{RDF.type.n3()}/{RDFS.subClassOf.n3()}* "
 _TYPE = RDF.type.n3()
+_IRI = re.compile(r"<[^<>\s]*>")
 _SUBCLASS = RDFS.subClassOf.n3()
 _ISA = re.compile(re.escape(_ISA_PATH) + r"(<[^<>\s]*>)")
 
@@ -344,6 +347,8 @@ class CompiledShapes:
         *,
         restrict_to_subjects: bool = True,
         strategy: str = "auto",
+        workers: int = 1,
+        before_fork: Callable[[], object] | None = None,
     ) -> list[ValidationResult]:
         """Validate ``data``: an rdflib Graph, N-Triples bytes, or a pyoxigraph Store.
 
@@ -357,14 +362,21 @@ class CompiledShapes:
         report; without it every target is validated.
         ``strategy`` ("auto", "per-focus", "bulk") picks the query forms; the results are the
         same, "auto" chooses per shape by the number of focus nodes (the others are for tests).
+        With ``workers`` 2 (and two cores), a big run evaluates half of its shapes in a forked
+        process; ``before_fork`` is called first (stop other threads that use the store).
         """
         if strategy not in ("auto", "per-focus", "bulk"):
             raise ValueError(f"unknown strategy {strategy!r}")
         run = _Run(self, data, hierarchy, types or {}, restrict_to_subjects)
         run.strategy = strategy
-        results: list[ValidationResult] = []
-        for unit in self._units[run.has_ill_typed]:
-            results.extend(run.evaluate(unit))
+        units = self._units[run.has_ill_typed]
+        if workers > 1 and run.size >= PARALLEL_MIN and forked.cores() > 1:
+            if before_fork is not None:
+                before_fork()
+            mine, theirs = forked.split(units, run.cost)
+            results = forked.in_two(mine, theirs, run.evaluate)
+        else:
+            results = [r for unit in units for r in run.evaluate(unit)]
         unique = dict.fromkeys(results)  # a node under two shapes sharing a property: once
         return list(unique)
 
@@ -983,6 +995,7 @@ class _Run:
         self.strategy = "auto"
         self._isa: dict[str, list[str] | None] = {}  # class -> its subclasses (None: keep path)
         self._type_counts: dict[str, int] | None = None  # focus candidates per type
+        self._predicates: dict[str, int] | None = None  # triples per predicate
         # classes the context gives to linked nodes that may not be subjects of the data:
         # focus nodes of other classes need no check that they are the data's subjects
         self._context_classes: set[str] = set()
@@ -1228,6 +1241,22 @@ class _Run:
         counted = f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ {some} }} }}"
         return int(next(iter(self.query(counted)))["n"].value)
 
+    def cost(self, unit: _Unit) -> float:
+        """A rough measure of the work of evaluating ``unit`` (to share it out)."""
+        found = self._count_focus(unit, self.focus(unit), self.size)
+        return found * (1 + len(unit.focus_checks)) + self._path_triples(unit) + 1
+
+    def _path_triples(self, unit: _Unit) -> int:
+        """Triples on the unit's value paths."""
+        return sum(self._triples(b.path_sparql) for b in unit.branches)
+
+    def _triples(self, path: str) -> int:
+        """Triples on a path (a path other than one IRI: all of them)."""
+        if self._predicates is None:
+            rows = self.store.query("SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p")
+            self._predicates = {f"<{r['p'].value}>": int(r["n"].value) for r in rows}
+        return self._predicates.get(path, 0) if _IRI.fullmatch(path) else self.size
+
     def _count_types(self) -> dict[str, int]:
         """Focus node candidates per type: the data's subjects for the context's classes."""
         count = "SELECT ?t (COUNT(*) AS ?n) WHERE {{ ?s {} ?t . {} }} GROUP BY ?t"
@@ -1248,9 +1277,10 @@ class _Run:
     def _evaluate(self, unit: _Unit) -> list[ValidationResult]:
         focus = self.focus(unit)
         width = max(1, len(unit.branches))
-        # Nested-loop (LATERAL) evaluation costs per focus node, hash joins per triple of the
-        # paths involved: few focus nodes in a big store want the former.
-        limit = max(64, self.size // (20 * width))
+        # Nested-loop (LATERAL) evaluation costs lookups per focus node and path; the bulk
+        # forms read every triple of the paths once: few focus nodes want the former.
+        paths = self._path_triples(unit) if unit.branches else self.size // 20
+        limit = max(64, paths // (2 * width))
         found = self._count_focus(unit, focus, limit)
         if not found:
             return []
@@ -1265,7 +1295,16 @@ class _Run:
         if checks:
             out.extend(self._focus_checks(checks, focus))
         if unit.branches:
-            out.extend(self._branches(unit, focus if lateral else None))
+            # per path: nested loops when its triples outnumber the focus nodes well
+            if self.strategy == "auto":
+                by_focus = [b for b in unit.branches if 2 * found < self._triples(b.path_sparql)]
+            else:
+                by_focus = unit.branches if lateral else []
+            bulk = [b for b in unit.branches if b not in by_focus]
+            if by_focus:
+                out.extend(self._branches(unit, by_focus, focus))
+            if bulk:
+                out.extend(self._branches(unit, bulk, None))
         if unit.closed is not None:
             out.extend(self._closed(unit.closed, focus, lateral))
         for c in unit.sparql:
@@ -1296,29 +1335,32 @@ class _Run:
                     out.append(_result(c, this, this if c.value_is_focus else None))
         return out
 
-    def _branches(self, unit: _Unit, focus: str | None) -> list[ValidationResult]:
+    def _branches(
+        self, unit: _Unit, branches: list[_Branch], focus: str | None
+    ) -> list[ValidationResult]:
         """Value checks: per focus node (LATERAL) with ``focus``, else on every value first.
 
         Checking the values of each path first and asking whether the violating ones belong
-        to a focus node afterwards reads each path once and never lists the focus nodes.
+        to a focus node afterwards reads each path once and never lists the focus nodes (the
+        membership test sits in the same FILTER, after the checks, so that it runs only for
+        violations and the optimiser cannot move it before them).
         """
-        width = max(len(b.checks) for b in unit.branches)
+        width = max(len(b.checks) for b in branches)
+        member = "" if focus is not None else f" && ({self.member(unit)})"
         groups = []
-        for k, b in enumerate(unit.branches):
+        for k, b in enumerate(branches):
             binds = " ".join(f"BIND({c.expr} AS ?f{i})" for i, c in enumerate(b.checks))
             flags = " || ".join(f"?f{i}" for i in range(len(b.checks)))
             groups.append(
-                f"{{ ?this {b.path_sparql} ?value . BIND({k} AS ?b) {binds} FILTER({flags}) }}"
+                f"{{ ?this {b.path_sparql} ?value . BIND({k} AS ?b) {binds} "
+                f"FILTER(({flags}){member}) }}"
             )
         body = " UNION ".join(groups)
         names = " ".join(f"?f{i}" for i in range(width))
-        if focus is not None:
-            where = f"{focus} LATERAL {{ {body} }}"
-        else:
-            where = f"{{ {body} }} FILTER({self.member(unit)})"
+        where = f"{focus} LATERAL {{ {body} }}" if focus is not None else body
         out = []
         for row in self.query(f"SELECT ?this ?b ?value {names} WHERE {{ {where} }}"):
-            branch = unit.branches[int(row["b"].value)]
+            branch = branches[int(row["b"].value)]
             this, value = self.term(row["this"]), self.term(row["value"])
             for i, c in enumerate(branch.checks):
                 if _true(row[f"f{i}"]):
@@ -1582,6 +1624,8 @@ def validate_graph_fast(
     locate: Callable[[Node], Location],
     *,
     restrict_to_subjects: bool = True,
+    workers: int = 1,
+    before_fork: Callable[[], object] | None = None,
 ) -> list[Violation]:
     """SHACL violations of ``data`` as validate.py's :class:`Violation` objects.
 
@@ -1594,7 +1638,14 @@ def validate_graph_fast(
     warnings itself), sorted as ``violations_from`` sorts them.
     """
     compiled = shapes if isinstance(shapes, CompiledShapes) else CompiledShapes(shapes)
-    results = compiled.validate(data, hierarchy, types, restrict_to_subjects=restrict_to_subjects)
+    results = compiled.validate(
+        data,
+        hierarchy,
+        types,
+        restrict_to_subjects=restrict_to_subjects,
+        workers=workers,
+        before_fork=before_fork,
+    )
     out = [to_violation(r, locate) for r in results]
     return sorted(out, key=_violation_order)
 

@@ -57,12 +57,16 @@ class OxGraph:
 
     def ntriples(self) -> bytes:
         """The triples as pyoxigraph's canonical N-Triples, one distinct triple a line."""
-        if self._dumping is not None:
-            self._dumping.join()
-            self._dumping = None
+        self.wait_dump()
         if self._nt is None:
             self._nt = self._dump(self.store)
         return self._nt
+
+    def wait_dump(self) -> None:
+        """Wait for a dump :meth:`start_dump` started."""
+        if self._dumping is not None:
+            self._dumping.join()
+            self._dumping = None
 
     def start_dump(self) -> None:
         """Start :meth:`ntriples` on a thread: pyoxigraph writes without the GIL, from a

@@ -223,7 +223,15 @@ class Loader:
                 violations.extend(dangling_links(src, lookup.exists))
             size = len(data)
             store = data.take_store(keep=True if keep is None else keep[i])
-            found = validate_graph_fast(store, self.shapes, self.hierarchy, lookup, locator(src))
+            found = validate_graph_fast(
+                store,
+                self.shapes,
+                self.hierarchy,
+                lookup,
+                locator(src),
+                workers=2,
+                before_fork=data.wait_dump,  # its thread reads the store: no fork meanwhile
+            )
             violations.extend(v for v in found if v.severity != "Warning")
             if len(src.private) and self.private_shapes is not None:
                 context = ValidationContext(

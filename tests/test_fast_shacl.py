@@ -230,6 +230,49 @@ def test_n_triples_input_gives_the_same_violations(cities, compiled, country_con
     assert as_bytes == as_graph and len(as_graph) == 4
 
 
+def test_store_input_and_a_forked_half_give_the_same_violations(
+    cities, compiled, country_context, monkeypatch
+) -> None:
+    """The loader's path: the data in a pyoxigraph store, validated in place, half of the
+    shapes in a forked process, the linked nodes' types asked from a resolver."""
+    import pyoxigraph as ox
+
+    from loaders import fast_shacl, forked
+
+    broken, _expected = _mutate(cities)
+    as_graph = _gate_fast(broken, compiled["public"], country_context)
+    monkeypatch.setattr(fast_shacl, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(forked, "cores", lambda: 2)
+    forks = []
+    monkeypatch.setattr(forked.os, "fork", lambda f=forked.os.fork: forks.append(1) or f())
+    asked: list[list[URIRef]] = []
+
+    def resolve(untyped: list[URIRef], typed: list[URIRef]) -> dict:
+        asked.append(untyped)
+        return {n: country_context.types[n] for n in untyped if n in country_context.types}
+
+    store = ox.Store()
+    store.load(broken.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    results = compiled["public"].validate(
+        store, country_context.hierarchy, resolve, workers=2, before_fork=lambda: None
+    )
+    assert forks and asked
+    assert {to_violation(r, _locate) for r in results} == as_graph and len(as_graph) == 4
+
+
+def test_a_failing_forked_half_fails_the_run() -> None:
+    from loaders import forked
+
+    def work(item: int) -> list[int]:
+        if item == 3:
+            raise ValueError("three")
+        return [item]
+
+    assert sorted(forked.in_two([1, 2], [4, 5], work)) == [1, 2, 4, 5]
+    with pytest.raises(RuntimeError, match="three"):
+        forked.in_two([1, 2], [3], work)
+
+
 def test_nested_literals_are_checked_unlike_pyshacl_with_focus_nodes(
     shapes, compiled, ontology, country_context
 ) -> None:
