@@ -348,7 +348,7 @@ class CompiledShapes:
         restrict_to_subjects: bool = True,
         strategy: str = "auto",
         workers: int = 1,
-        before_fork: Callable[[], object] | None = None,
+        before_write: Callable[[], object] | None = None,
     ) -> list[ValidationResult]:
         """Validate ``data``: an rdflib Graph, N-Triples bytes, or a pyoxigraph Store.
 
@@ -363,16 +363,15 @@ class CompiledShapes:
         ``strategy`` ("auto", "per-focus", "bulk") picks the query forms; the results are the
         same, "auto" chooses per shape by the number of focus nodes (the others are for tests).
         With ``workers`` 2 (and two cores), a big run evaluates half of its shapes in a forked
-        process; ``before_fork`` is called first (stop other threads that use the store).
+        process. ``before_write`` is called before the run first writes to a Store it was
+        given, and before a fork: until then another thread may read that store.
         """
         if strategy not in ("auto", "per-focus", "bulk"):
             raise ValueError(f"unknown strategy {strategy!r}")
-        run = _Run(self, data, hierarchy, types or {}, restrict_to_subjects)
+        run = _Run(self, data, hierarchy, types or {}, restrict_to_subjects, before_write)
         run.strategy = strategy
         units = self._units[run.has_ill_typed]
         if workers > 1 and run.size >= PARALLEL_MIN and forked.cores() > 1:
-            if before_fork is not None:
-                before_fork()
             mine, theirs = forked.split(units, run.cost)
             results = forked.in_two(mine, theirs, run.evaluate)
         else:
@@ -985,8 +984,10 @@ class _Run:
         hierarchy: Graph | None,
         types: Mapping[URIRef, Iterable[URIRef]],
         restrict: bool,
+        before_write: Callable[[], object] | None = None,
     ) -> None:
         self.store = ox.Store()
+        self._before_write = before_write
         self.compiled = compiled
         # Only the data's subjects are focus nodes: marked in the meta graph and joined in the
         # focus patterns, so that typed context nodes (linked cities...) cost nothing.
@@ -1102,6 +1103,8 @@ class _Run:
         # nodes the data types are its subjects: only the others may be context-only nodes
         typed = [n for n in linked[False] if types.get(n)]
         self._context_classes = {c.n3() for n in typed for c in types[n]}
+        if self._before_write is not None:  # the first write to the caller's store
+            self._before_write()
         if self.markers:  # before the context goes in: only the data's subjects
             self._mark_subjects(typed)
         ill: list[str] = []
@@ -1625,7 +1628,7 @@ def validate_graph_fast(
     *,
     restrict_to_subjects: bool = True,
     workers: int = 1,
-    before_fork: Callable[[], object] | None = None,
+    before_write: Callable[[], object] | None = None,
 ) -> list[Violation]:
     """SHACL violations of ``data`` as validate.py's :class:`Violation` objects.
 
@@ -1644,7 +1647,7 @@ def validate_graph_fast(
         types,
         restrict_to_subjects=restrict_to_subjects,
         workers=workers,
-        before_fork=before_fork,
+        before_write=before_write,
     )
     out = [to_violation(r, locate) for r in results]
     return sorted(out, key=_violation_order)

@@ -230,7 +230,7 @@ class Loader:
                 lookup,
                 locator(src),
                 workers=2,
-                before_fork=data.wait_dump,  # its thread reads the store: no fork meanwhile
+                before_write=data.wait_dump,  # the dump reads the data alone
             )
             violations.extend(v for v in found if v.severity != "Warning")
             if len(src.private) and self.private_shapes is not None:

@@ -246,6 +246,7 @@ def test_store_input_and_a_forked_half_give_the_same_violations(
     forks = []
     monkeypatch.setattr(forked.os, "fork", lambda f=forked.os.fork: forks.append(1) or f())
     asked: list[list[URIRef]] = []
+    written: list[int] = []
 
     def resolve(untyped: list[URIRef], typed: list[URIRef]) -> dict:
         asked.append(untyped)
@@ -254,9 +255,9 @@ def test_store_input_and_a_forked_half_give_the_same_violations(
     store = ox.Store()
     store.load(broken.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
     results = compiled["public"].validate(
-        store, country_context.hierarchy, resolve, workers=2, before_fork=lambda: None
+        store, country_context.hierarchy, resolve, workers=2, before_write=lambda: written.append(1)
     )
-    assert forks and asked
+    assert forks and asked and written
     assert {to_violation(r, _locate) for r in results} == as_graph and len(as_graph) == 4
 
 

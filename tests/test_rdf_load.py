@@ -75,6 +75,12 @@ def test_n_quads_file_is_one_graph(tmp_path):
     code, report = load(nq, store)
     assert code == 0, report
     assert report["graphs"] == {str(iris.graph("files/dump")): 3 + 7}  # + PROV
+    s = EmbeddedStore(store)  # and nothing of the gate's context (class hierarchy) went in
+    try:
+        rows = s.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    finally:
+        s.close()
+    assert int(rows[0]["n"]) == 10
 
 
 def test_violation_names_file_line_record_and_field(tmp_path):
