@@ -43,6 +43,7 @@ class _Diff:
     """For each graph: lines to add, lines to delete, and whether its blank nodes go."""
 
     adds: dict[str, bytes | list[Path]] = field(default_factory=dict)  # or files of them
+    new: set[str] = field(default_factory=set)  # graphs the store does not have yet
     deletes: dict[str, bytes | Path] = field(default_factory=dict)
     clear_blank: list[str] = field(default_factory=list)
 
@@ -65,6 +66,8 @@ def replace(store: ox.Store, pending: Path | None, graphs: Mapping[str, bytes]) 
         store.update(_update_text(diff))
     elif pending is None:
         _apply(store, diff)
+    elif not deletes and not diff.clear_blank and diff.new.issuperset(diff.adds):
+        _add_new_graphs(store, pending, diff)
     else:
         _commit(pending, diff)
         recover(store, pending)
@@ -78,14 +81,47 @@ def recover(store: ox.Store, pending: Path) -> bool:
             shutil.rmtree(pending, ignore_errors=True)
         return False
     entries = json.loads(journal.read_text(encoding="utf-8"))
+    if "undo" in entries:  # new graphs, maybe partly loaded: back to the state before
+        for graph in entries["undo"]:
+            _drop_in_chunks(store, graph)
+        _finish(store, pending)
+        return True
     diff = _Diff(clear_blank=entries["clear_blank"])
     diff.adds = {graph: [pending / n for n in names] for graph, names in entries["adds"].items()}
     diff.deletes = {graph: pending / name for graph, name in entries["deletes"].items()}
     _apply(store, diff)
-    store.flush()
-    journal.unlink()
-    shutil.rmtree(pending, ignore_errors=True)
+    _finish(store, pending)
     return True
+
+
+def _finish(store: ox.Store, pending: Path) -> None:
+    store.flush()
+    (pending / JOURNAL).unlink()
+    shutil.rmtree(pending, ignore_errors=True)
+
+
+def _add_new_graphs(store: ox.Store, pending: Path, diff: _Diff) -> None:
+    """New graphs only, too many quads for one atomic batch: bulk loads side by side, under
+    a journal that undoes them (drops the graphs) if a crash comes first. Nothing else is
+    written to disk (an undo needs no copy of the data)."""
+    shutil.rmtree(pending, ignore_errors=True)
+    pending.mkdir(parents=True)
+    _write_journal(pending, {"undo": sorted(diff.adds)})
+    parts = {graph: _halves(_read(data)) for graph, data in diff.adds.items()}
+    _bulk_load_parts(store, parts)
+    _finish(store, pending)
+
+
+def _drop_in_chunks(store: ox.Store, graph: str) -> None:
+    """Remove a graph in transactions of bounded size (a recovery may drop a million quads)."""
+    node = f"<{graph}>"
+    while store.contains_named_graph(ox.NamedNode(graph)):
+        store.update(
+            f"DELETE {{ GRAPH {node} {{ ?s ?p ?o }} }} WHERE {{ SELECT ?s ?p ?o WHERE "
+            f"{{ GRAPH {node} {{ ?s ?p ?o }} }} LIMIT {_CHUNK} }}"
+        )
+        if not next(iter(store.quads_for_pattern(None, None, None, ox.NamedNode(graph))), None):
+            store.remove_graph(ox.NamedNode(graph))
 
 
 # ---------------------------------------------------------------- planning
@@ -98,6 +134,7 @@ def _plan(store: ox.Store, graphs: Mapping[str, bytes]) -> _Diff:
         node = ox.NamedNode(graph)
         if not store.contains_named_graph(node):
             diff.adds[graph] = data if data.endswith(b"\n") or not data else data + b"\n"
+            diff.new.add(graph)
             continue
         new = set(data.split(b"\n"))
         new.discard(b"")
@@ -153,7 +190,9 @@ def _bulk_add(store: ox.Store, adds: Mapping[str, bytes | list[Path]]) -> None:
         store.bulk_load(quads, format=ox.RdfFormat.N_QUADS)
 
 
-def _bulk_load_files(store: ox.Store, adds: Mapping[str, bytes | list[Path]]) -> None:
+def _bulk_load_parts(
+    store: ox.Store, adds: Mapping[str, bytes | list[Path]] | Mapping[str, list[bytes]]
+) -> None:
     """Several bulk loads at once: the loader builds each call's index files on one thread,
     so two calls use two cores (a third does not pay on two)."""
     jobs = []
@@ -214,7 +253,7 @@ def _apply(store: ox.Store, diff: _Diff) -> None:
         for i in range(0, len(lines), _CHUNK):
             chunk = b"\n".join(lines[i : i + _CHUNK]).decode("utf-8")
             store.update(f"DELETE DATA {{ GRAPH <{graph}> {{\n{chunk}\n}} }}")
-    _bulk_load_files(store, diff.adds)
+    _bulk_load_parts(store, diff.adds)
 
 
 def _commit(pending: Path, diff: _Diff) -> None:
@@ -231,6 +270,10 @@ def _commit(pending: Path, diff: _Diff) -> None:
             names.append(f"adds-{k}-{i}.nt")
             _write_synced(pending / names[-1], part)
         entries["adds"][graph] = names
+    _write_journal(pending, entries)
+
+
+def _write_journal(pending: Path, entries: dict) -> None:
     _write_synced(pending / (JOURNAL + ".tmp"), json.dumps(entries).encode())
     os.replace(pending / (JOURNAL + ".tmp"), pending / JOURNAL)  # the commit point
     _sync_dir(pending)

@@ -169,16 +169,6 @@ class Loader:
 
     # -- context ---------------------------------------------------------------
 
-    def _types(self, sources: list[ParsedSource]) -> dict[URIRef, set[URIRef]]:
-        """The types of the nodes the sources link to or refer to (rdflib sources only)."""
-        lookup = self._lookup(sources)
-        wanted: set[URIRef] = set()
-        for src in sources:
-            if isinstance(src.public, Graph):
-                wanted |= linked_nodes(src.public)
-            wanted |= set(src.references)
-        return {**lookup.known, **lookup.types(sorted(wanted))}
-
     def _lookup(self, sources: list[ParsedSource]) -> TypeLookup:
         store_types = self._store_types if self.store is not None else None
         return TypeLookup(self._ontology_types, sources, store_types)

@@ -41,7 +41,7 @@ def expected(data: bytes) -> Graph:
 def ways(monkeypatch) -> list[str]:
     """Which of bulk load / update / journal the next write takes."""
     used: list[str] = []
-    for name in ("_bulk_add", "_commit"):
+    for name in ("_bulk_add", "_commit", "_add_new_graphs"):
         original = getattr(bulk_replace, name)
 
         def spy(*args, _original=original, _name=name):
@@ -87,6 +87,45 @@ def test_a_big_change_goes_through_the_journal(tmp_path, monkeypatch):
     assert isomorphic(graph(store, G1), expected(new))
     assert isomorphic(graph(store, G2), expected(lines(500, "c")))
     assert not (tmp_path / "s" / PENDING).exists()
+    store.close()
+
+
+def test_many_new_quads_load_side_by_side_under_an_undo_journal(tmp_path, monkeypatch):
+    monkeypatch.setattr(bulk_replace, "BULK_ATOMIC", 100)
+    used = ways(monkeypatch)
+    store = EmbeddedStore(tmp_path / "s")
+    big = lines(60_000, "a")  # over a megabyte: two bulk loads at once
+    store.replace_graphs({G1: [big], G2: [lines(500, "b")]})
+    assert used == ["_add_new_graphs"]
+    assert isomorphic(graph(store, G1), expected(big))
+    assert isomorphic(graph(store, G2), expected(lines(500, "b")))
+    assert not (tmp_path / "s" / PENDING).exists()
+    store.close()
+
+
+def test_new_graphs_a_crash_interrupted_are_dropped_on_the_next_open(tmp_path, monkeypatch):
+    path = tmp_path / "s"
+    store = EmbeddedStore(path)
+    store.replace_graphs({G2: [lines(10, "kept")]})
+    monkeypatch.setattr(bulk_replace, "BULK_ATOMIC", 100)
+
+    def half_then_crash(store, parts):  # the first part goes in, then the process "dies"
+        graph, data = next(iter(parts.items()))
+        store.bulk_load(data[0], format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bulk_replace, "_bulk_load_parts", half_then_crash)
+    try:
+        store.replace_graphs({G1: [lines(60_000, "new")]})
+    except KeyboardInterrupt:
+        pass
+    assert G1 in store.named_graphs()  # a part is in...
+    store.close()
+    monkeypatch.undo()
+    store = EmbeddedStore(path)  # ...and the open undoes it
+    assert G1 not in store.named_graphs()
+    assert isomorphic(graph(store, G2), expected(lines(10, "kept")))
+    assert not (path / PENDING).exists()
     store.close()
 
 
@@ -186,6 +225,12 @@ def test_kill_9_during_a_journal_write_leaves_old_or_new(tmp_path):
                 os.kill(proc.pid, signal.SIGKILL)
         assert proc.wait(timeout=120) in (0, -signal.SIGKILL)
 
+    for delay in (0.0, 0.5, 1.5):  # the first write of the graph: an undo journal
+        write(30000, "new", delay)
+        assert _hash_of(path) in (None, _want(30000, "new"))
+        store = EmbeddedStore(path)
+        store.drop_graphs([G1])
+        store.close()
     write(2000, "old", None)
     old, new = _want(2000, "old"), _want(30000, "new")
     seen = set()
