@@ -9,6 +9,10 @@ Where the work happens:
   ranking weighs (theme relations in the SKOS scheme, status, outcomes, events, offers,
   places, populations, languages). Retrieval starts from the need's themes, never from the
   ~34,000 cities, so it is fast on the full graph and runs unchanged on a remote store.
+- On a large store, where a popular theme has thousands of holders, a pre-ranking on a few
+  facts of every holder (kept per store version in ``StoreCache``) chooses the few whose full
+  facts are read and scored (``Matcher._holders``): the work per match then grows with the
+  results asked for, not with the store.
 - This module combines those facts with the weights of one table, ``Weights`` (documented in
   ``docs/matching.md``), keeps results from crowding into one city, and writes each result's
   reasons: one short sentence for every factor that scored.
@@ -21,27 +25,63 @@ Parameters reach the queries as bound RDF terms: single values through the store
 from __future__ import annotations
 
 import functools
+import gc
+import heapq
 import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pycountry
+import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from cckg import geonames, iris, text_analysis
 from cckg.settings import PROJECT_ROOT
 from cckg.sparql_text import _where_group_start, term_n3
-from cckg.store import Row, Store
+from cckg.store import Store
 
 KINDS = ("solution", "institution", "practitioner", "city")
 QUERY_DIR = PROJECT_ROOT / "queries" / "match"
 MAX_LIMIT = 50
 STATUS_LABELS = {1: "idea", 2: "pilot", 3: "implemented", 4: "scaled"}
+
+# Retrieval on a large store (Matcher._holders, docs/matching.md "Large stores"). Up to
+# EXHAUSTIVE_UP_TO (holder, theme) pairs every theme holder is scored in full. Above that, a
+# pre-ranking keeps max(a x limit, b) solutions (or needs), SHORTLIST_SIZE = (a, b), and
+# max(a x limit, b) institutions, cities and practitioners, AGENTS_SIZE = (a, b), shared among
+# the kinds asked for, for the full facts and scoring; once the strong themes (exact,
+# narrower) hold SHORTLIST_FROM pairs, the others are left out. StoreCache keeps at most
+# CACHE_ITEMS things per store version.
+EXHAUSTIVE_UP_TO = 400
+SHORTLIST_FROM = 500
+SHORTLIST_SIZE = (2, 20)
+AGENTS_SIZE = (3, 30)
+AGENT_KINDS = ("institution", "city", "practitioner")
+CACHE_ITEMS = 400_000
+# The holder classes each result kind comes from.
+HOLDER_KINDS = {
+    "solution": ("Solution",),
+    "institution": ("Solution", "Offer", "Event"),
+    "city": ("Solution",),
+    "practitioner": ("Practitioner", "Offer"),
+    "need": ("Need",),
+}
+# The agents a holder class stands for (theme_holder_agents.rq): its property -> the agent's
+# kind (None: an offerer, an institution or a practitioner, as its IRI says); as _add_holder.
+# ROLE_CODES: theme_holder_agents.rq's codes for the properties.
+ROLE_CODES = {"1": "institution", "2": "city", "3": "partnerCity", "4": "offeredBy", "5": "basedOn"}
+AGENT_ROLES: dict[str, dict[str, str | None]] = {
+    "Solution": {"institution": "institution", "city": "city", "partnerCity": "city"},
+    "Offer": {"offeredBy": None},
+    "Event": {"institution": "institution"},
+}
+# theme_holders.rq's codes for the holder classes.
+SHORTLIST_KINDS = {"1": "Solution", "2": "Offer", "3": "Event", "4": "Practitioner", "5": "Need"}
 
 
 @dataclass(frozen=True)
@@ -199,29 +239,70 @@ def with_rows(query: str, variables: Sequence[str], rows: Iterable[Sequence[Node
     return f"{query[:at]} VALUES ({names}) {{ {body} }} {query[at:]}"
 
 
+class Text(str):
+    """A literal's lexical form that keeps its language tag (labels are chosen by it)."""
+
+    language: str | None = None
+
+
+Value = str  # what matching reads from the store: IRIs and literals as plain strings
+Values = dict[str, Value]
+
+
+def _from_oxigraph(term: Any) -> Value:
+    if isinstance(term, ox.Literal) and term.language:
+        text = Text(term.value)
+        text.language = term.language
+        return text
+    return term.value
+
+
+def _from_rdflib(term: Node) -> Value:
+    language = getattr(term, "language", None)
+    if language:
+        text = Text(str(term))
+        text.language = language
+        return text
+    return str(term)
+
+
 def run(
     store: Store,
     name: str,
     rows: Mapping[str, Sequence[Node | None]] | None = None,
     bindings: Mapping[str, Node] | None = None,
-) -> list[Row]:
-    """Run one matching query: ``rows`` maps each list variable to its values (one column)."""
+) -> list[Values]:
+    """Run one matching query: ``rows`` maps each list variable to its values (one column).
+
+    Values come back as strings: comparing and hashing them is all matching does, and the
+    rdflib terms ``Store.select`` makes cost more than the query itself on large results. An
+    embedded store hands over its pyoxigraph terms (``select_terms``) for that reason.
+    """
     text = query_text(name)
     if rows:
         variables = list(rows)
         text = with_rows(text, variables, zip(*(rows[v] for v in variables), strict=True))
-    return store.select(text, bindings, dataset="public")
+    select_terms = getattr(store, "select_terms", None)
+    if select_terms is not None:
+        return [
+            {k: _from_oxigraph(v) for k, v in row.items()}
+            for row in select_terms(text, bindings, dataset="public")
+        ]
+    return [
+        {k: _from_rdflib(v) for k, v in row.items()}
+        for row in store.select(text, bindings, dataset="public")
+    ]
 
 
 # ---------------------------------------------------------------- small helpers
 
 
-def _s(row: Row, key: str) -> str | None:
+def _s(row: Values, key: str) -> str | None:
     value = row.get(key)
     return None if value is None else str(value)
 
 
-def _int(row: Row, key: str) -> int | None:
+def _int(row: Values, key: str) -> int | None:
     value = row.get(key)
     if value is None or str(value) == "":
         return None
@@ -231,19 +312,19 @@ def _int(row: Row, key: str) -> int | None:
         return None
 
 
-def _lang(row: Row, key: str) -> str:
+def _lang(row: Values, key: str) -> str:
     value = row.get(key)
     return (getattr(value, "language", None) or "") if value is not None else ""
 
 
-Props = dict[str, dict[str, list[Node]]]  # resource -> property local name -> values
+Props = dict[str, dict[str, tuple[Value, ...]]]  # resource -> property local name -> values
 
 
-def _get(props: Props, resource: object, key: str) -> list[Node]:
+def _get(props: Props, resource: object, key: str) -> Sequence[Value]:
     return props.get(str(resource), {}).get(key, [])
 
 
-def _first(facts: Mapping[str, list[Node]], key: str) -> str | None:
+def _first(facts: Mapping[str, Sequence[Value]], key: str) -> str | None:
     values = facts.get(key, ())
     return str(values[0]) if values else None
 
@@ -259,7 +340,7 @@ def _int_of(value: object) -> int | None:
         return None
 
 
-def _codes_of(languages: Iterable[Node]) -> set[str]:
+def _codes_of(languages: Iterable[Value]) -> set[str]:
     return {str(lang).rsplit("/", 1)[-1] for lang in languages}
 
 
@@ -305,6 +386,58 @@ def size_similarity(a: int | None, b: int | None) -> float:
         return 0.0
     ratio = min(a, b) / max(a, b)
     return 1.0 if ratio >= 1 / 3 else 0.4 if ratio >= 0.1 else 0.0
+
+
+def _add_facts(facts: dict[str, Any], row: Values) -> None:
+    """One row of theme_holders or solution_facts into a holder's facts (Holder's fields)."""
+    facts["rank"] = max(facts.get("rank", 0), _int_of(row.get("rank")) or 0)
+    facts["events"] = max(facts.get("events", 0), _int_of(row.get("events")) or 0)
+    if "country" in row and row["country"] not in facts.setdefault("countries", ()):
+        facts["countries"] += (row["country"],)
+    facts["population"] = facts.get("population") or _int_of(row.get("population"))
+    for flag in ("outcomes", "uncertain", "offered", "organised"):
+        facts[flag] = facts.get(flag, False) or row.get(flag) == "true"
+
+
+def _holder(facts: Mapping[str, Any]) -> Holder:
+    return Holder(
+        facts["kind"],
+        facts.get("rank", 0),
+        facts.get("outcomes", False),
+        facts.get("events", 0),
+        facts.get("uncertain", False),
+        facts.get("offered", False),
+        facts.get("organised", False),
+        facts.get("countries", ()),
+        facts.get("population"),
+        tuple(facts.get("agents", ())),
+        tuple(facts.get("based_on", ())),
+    )
+
+
+def _shortlist_size(kind: str, kinds: Sequence[str], limit: int) -> int:
+    """How many of a kind the pre-ranking keeps (SHORTLIST_SIZE, AGENTS_SIZE)."""
+    if kind not in AGENT_KINDS:
+        return max(SHORTLIST_SIZE[0] * limit, SHORTLIST_SIZE[1])
+    shared = max(1, sum(k in kinds for k in AGENT_KINDS))
+    return max(AGENTS_SIZE[0] * limit, AGENTS_SIZE[1]) // shared
+
+
+def _solution_tables(candidates: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The solutions tables the candidates share (one per retrieval), each once: walking
+    them once per candidate made ranking quadratic in the number of candidates."""
+    tables = {id(t): t for c in candidates.values() if (t := c.facts.get("solutions"))}
+    return list(tables.values())
+
+
+def _country_info(props: Props, country: str) -> CountryInfo:
+    region = _first(props.get(country, {}), "region")
+    return CountryInfo(
+        label=_label(props, country),
+        region=region,
+        region_label=_label(props, region, "prefLabel") if region else None,
+        languages=_codes_of(_get(props, country, "language")),
+    )
 
 
 # ---------------------------------------------------------------- internal state of one match
@@ -359,6 +492,51 @@ class Candidate:
         return next(iter(self.labels.values()), self.iri.rsplit("/", 1)[-1])
 
 
+class Holder(NamedTuple):
+    """What the pre-ranking knows of a theme holder (theme_holders.rq). Tuples throughout: the
+    cache holds thousands, which the garbage collector then need not walk."""
+
+    kind: str  # Solution | Offer | Event | Practitioner | Need
+    rank: int  # status rank, solutions
+    outcomes: bool
+    events: int  # 0, 1, 2 for two or more
+    uncertain: bool
+    offered: bool
+    organised: bool  # an event with an organising institution
+    countries: tuple[str, ...]
+    population: int | None  # of its city
+    agents: tuple[tuple[str, str], ...] = ()  # (kind, IRI) behind it
+    based_on: tuple[str, ...] = ()  # an offer's solutions
+
+
+@dataclass
+class StoreCache:
+    """What matching has read of one store version: theme holders and their pre-ranking
+    facts, solution texts, resources' properties, offers. Reads are per resource, so any
+    match can use what another read. Kept while an embedded store counts no write
+    (``generation``); for a store that cannot tell, a new one serves each match. Values are
+    strings, numbers and tuples of them, which the garbage collector stops tracking."""
+
+    generation: object = None
+    postings: dict[str, tuple[str, ...]] = field(default_factory=dict)  # theme -> holders
+    holders: dict[str, Holder] = field(default_factory=dict)
+    based_on: dict[str, Holder] = field(default_factory=dict)  # offers' other solutions
+    proofs: dict[str, float] = field(default_factory=dict)  # Matcher._proof_of
+    places: dict[str, tuple[tuple[str, ...], int | None]] = field(default_factory=dict)  # agents'
+    behind: dict[str, tuple[tuple[str, str, str, str], ...]] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+    props: Props = field(default_factory=dict)
+    offers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def trim(self) -> None:
+        """Start afresh past CACHE_ITEMS things (a bound on memory, not an LRU)."""
+        tables = (self.postings, self.holders, self.based_on, self.proofs, self.places)
+        tables += (self.behind, self.texts, self.props, self.offers)
+        if sum(map(len, tables)) > CACHE_ITEMS:
+            for table in tables:
+                table.clear()
+
+
 @dataclass
 class Job:
     """The state of one match (a Matcher is shared between threads, so it keeps none)."""
@@ -369,22 +547,45 @@ class Job:
     terms: dict[str, str] = field(default_factory=dict)  # stem -> word as written
     countries: dict[str, CountryInfo] = field(default_factory=dict)
     label_langs: list[str] = field(default_factory=list)  # for labels, when not ``langs``
+    cache: StoreCache = field(default_factory=StoreCache)
 
 
 # ---------------------------------------------------------------- the matcher
 
 
 class Matcher:
-    """Matches needs against one store. Keep one per store: it caches the theme labels."""
+    """Matches needs against one store. Keep one per store: it caches the reference data (theme
+    labels, countries with their regions and languages), read again when an embedded store
+    counts a write (``generation``); a remote store's is read once per Matcher."""
 
     def __init__(self, store: Store, weights: Weights = DEFAULT_WEIGHTS):
         self.store = store
         self.base = store.base_iri
         self.weights = weights
         self._vocabulary: text_analysis.ThemeVocabulary | None = None
+        self._country_table: dict[str, CountryInfo] | None = None
+        self._generation = getattr(store, "generation", None)
+        self._cache = StoreCache(self._generation)
+
+    def _check_generation(self) -> None:
+        generation = getattr(self.store, "generation", None)
+        if generation != self._generation:
+            self._vocabulary, self._country_table = None, None
+            self._generation = generation
+
+    def _store_cache(self) -> StoreCache:
+        """The cache of the store's current version; a fresh one when the store does not
+        count its writes (a remote store may change at any time)."""
+        generation = getattr(self.store, "generation", None)
+        if generation is None:
+            return StoreCache()
+        if self._cache.generation != generation:
+            self._cache = StoreCache(generation)
+        return self._cache
 
     @property
     def vocabulary(self) -> text_analysis.ThemeVocabulary:
+        self._check_generation()
         if self._vocabulary is None:
             labels, top = [], set()
             for row in run(self.store, "list_theme_labels"):
@@ -402,10 +603,24 @@ class Matcher:
             self._vocabulary = text_analysis.ThemeVocabulary(labels, top)
         return self._vocabulary
 
+    @property
+    def country_table(self) -> dict[str, CountryInfo]:
+        """Label, region and official languages of every country in the store."""
+        self._check_generation()
+        if self._country_table is None:
+            props: Props = {}
+            countries = {r["country"] for r in run(self.store, "list_countries")}
+            once = StoreCache()
+            self._fetch(props, countries, once)
+            self._fetch(props, _objects(props, countries, "region"), once)
+            self._country_table = {c: _country_info(props, c) for c in countries}
+        return self._country_table
+
     def warm_up(self) -> None:
-        """Load what the first match would otherwise load: the theme labels, the GeoNames
-        name index (about 0.5-3 s) and the country names."""
+        """Load what the first match would otherwise load: the theme labels and countries,
+        the GeoNames name index (about 0.5-3 s) and the country names."""
         self.vocabulary  # noqa: B018
+        self.country_table  # noqa: B018
         geonames.candidates("Köln")
         text_analysis.find_countries(text_analysis.tokenize("Jordan"))
 
@@ -563,13 +778,38 @@ class Matcher:
             place.population, place.population_source = analysis.population, "text"
         langs = list(req.langs) or ([analysis.language] if text else [])
 
-        job = Job(query_themes, place, langs, dict(analysis.terms))
-        props: Props = {}
-        candidates = self._retrieve(query_themes, list(job.terms), req.kinds, props)
-        job.countries = self._place_countries(candidates, place, props)
-        results, excluded = self._rank(candidates, job, req.limit)
+        job = Job(query_themes, place, langs, dict(analysis.terms), cache=self._store_cache())
+        results, excluded, complete = self._retrieve_and_rank(job, req)
+        if not complete and self._words_may_rank(results, job, req):
+            # A solution that shares only words with the need might rank: look for the
+            # words in every solution, as a small store always does.
+            results, excluded, _ = self._retrieve_and_rank(job, req, scan_words=True)
         echo.update(self._echo(analysis, job, excluded))
         return MatchResponse(results, echo)
+
+    def _retrieve_and_rank(
+        self, job: Job, req: MatchRequest, scan_words: bool = False
+    ) -> tuple[list[MatchResult], int, bool]:
+        props: Props = {}
+        candidates, complete = self._retrieve(job, req.kinds, req.limit, props, scan_words)
+        job.countries = self._place_countries(candidates, job.place, props)
+        results, excluded = self._rank(candidates, job, req.limit)
+        return results, excluded, complete
+
+    def _words_may_rank(self, results: Sequence[MatchResult], job: Job, req: MatchRequest) -> bool:
+        """Whether a solution that carries none of the need's themes could enter the results.
+
+        Its theme fit is at most ``words`` (the share of the need's words), and with the
+        relevance gate its score at most that fit times the sum of the weights. Once every
+        result scores above that, the word search over every solution cannot change them.
+        """
+        w = self.weights
+        if not (job.terms and job.query_themes and "solution" in req.kinds):
+            return False
+        if not w.relevance_gate or len(results) < req.limit:
+            return True
+        bound = w.words * (w.theme + w.proof + w.context + w.reach)
+        return min(r.score for r in results) <= bound
 
     # ------------------------------------------------------------ themes of the need
 
@@ -618,51 +858,63 @@ class Matcher:
 
     def _retrieve(
         self,
-        query_themes: Mapping[str, QueryTheme],
-        terms: Sequence[str],
+        job: Job,
         kinds: Sequence[str],
+        limit: int,
         props: Props,
-    ) -> dict[str, Candidate]:
+        scan_words: bool = False,
+    ) -> tuple[dict[str, Candidate], bool]:
         """Candidates of the wanted kinds, with their links to the need's themes and the
-        facts the ranking weighs. Solutions are always looked at: the other kinds borrow
-        their proof and their words from the solutions behind them."""
+        facts the ranking weighs, and whether every theme holder was looked at. Solutions
+        are always looked at: the other kinds borrow their proof and their words from the
+        solutions behind them. ``scan_words``: find the need's words in every solution."""
+        query_themes, terms, cache = job.query_themes, list(job.terms), job.cache
         expanded = self._expand(query_themes) if query_themes else {}
         candidates: dict[str, Candidate] = {}
         solutions: dict[str, Candidate] = {}
 
+        holders, agents, complete = self._holders(expanded, job, kinds, limit)
+
         def get(iri: str, kind: str) -> Candidate | None:
             if kind != "solution" and kind not in kinds:
+                return None
+            if agents is not None and kind in AGENT_KINDS and (kind, iri) not in agents:
+                # Not shortlisted: it came along with a holder, and would be scored on part
+                # of what it stands behind.
                 return None
             table = solutions if kind == "solution" else candidates
             if iri not in table:
                 table[iri] = Candidate(iri, kind)
             return table[iri]
 
-        holders: dict[str, dict[str, set[str]]] = {}
-        if expanded:
-            theme_rows = {"theme": [URIRef(t) for t in sorted(expanded)]}
-            for row in run(self.store, "match_candidates", rows=theme_rows):
-                h = holders.setdefault(str(row["x"]), {"types": set(), "themes": set()})
-                h["types"].add(str(row["type"]).rsplit("#", 1)[-1])
-                h["themes"].add(str(row["theme"]))
-        found: dict[str, set[str]] = defaultdict(set)
-        if terms:
+        found: dict[str, set[str]] = {}
+        if terms and (complete or scan_words):
             term_rows = {"term": [Literal(t) for t in terms]}
             for row in run(self.store, "match_solution_terms", rows=term_rows):
-                found[str(row["candidate"])].add(str(row["term"]))
+                found.setdefault(row["candidate"], set()).add(row["term"])
         # Hop 1: who stands behind each theme holder; the facts of the solutions.
-        self._fetch(props, [*holders, *found])
-        for x, h in holders.items():
-            links = {(q, rel, t) for t in h["themes"] for q, rel in expanded.get(t, ())}
-            self._add_holder(x, h["types"], props.get(x, {}), links, get)
-        for iri, stems in found.items():
-            sol = get(iri, "solution")
-            if sol is not None:
-                sol.facts["terms"] = stems
-        # Hop 2: the offers, the agents' own facts, solutions known only through offers.
-        offers = self._offers_of([*solutions, *candidates])
+        self._fetch(props, [*holders, *found], cache)
+        for x, types in holders.items():
+            facts = props.get(x, {})
+            themes = {*facts.get("theme", ()), *facts.get("expertIn", ())}
+            links = {(q, rel, t) for t in themes for q, rel in expanded.get(t, ())}
+            self._add_holder(x, types, facts, links, get)
+        for iri in found:
+            get(iri, "solution")
+        # Hop 2: the offers, the agents' own facts, solutions known only through offers. Only
+        # the offers of solutions and practitioners count (institutions and cities score by
+        # the offers among their theme holders).
+        offers = self._offers_of(
+            [*solutions, *(c.iri for c in candidates.values() if c.kind == "practitioner")], cache
+        )
         all_offers = {o for found_offers in offers.values() for o in found_offers}
-        self._fetch(props, [*candidates, *solutions, *all_offers])
+        self._fetch(props, [*candidates, *solutions, *all_offers], cache)
+        if terms and not (complete or scan_words):
+            # Without the word search over every solution, the words of those looked at.
+            found = self._words_in(list(solutions), terms, cache)
+        for iri, stems in found.items():
+            if stems and iri in solutions:
+                solutions[iri].facts["terms"] = stems
         # Hop 3: statuses, events and cities of solutions; offerers; the agents' cities and
         # institutions.
         self._fetch(
@@ -672,6 +924,7 @@ class Matcher:
                 *_objects(props, all_offers, "offeredBy"),
                 *_objects(props, candidates, "city", "memberOf"),
             ],
+            cache,
         )
         for sol in solutions.values():
             self._solution_facts(sol, props, offers.get(sol.iri, set()))
@@ -680,39 +933,458 @@ class Matcher:
             cand.facts["solutions"] = solutions
         if "solution" in kinds:
             candidates.update(solutions)
-        return candidates
+        return candidates, complete
 
-    def _fetch(self, props: Props, resources: Iterable[str]) -> None:
+    # ------------------------------------------------------------ which theme holders
+
+    def _holders(
+        self,
+        expanded: Mapping[str, set[tuple[str, str]]],
+        job: Job,
+        kinds: Sequence[str],
+        limit: int,
+    ) -> tuple[dict[str, set[str]], set[tuple[str, str]] | None, bool]:
+        """The theme holders to score in full (thing -> its classes), the (kind, IRI) of the
+        institutions, cities and practitioners to rank (None: all behind the holders), and
+        whether these are all the holders.
+
+        Up to ``EXHAUSTIVE_UP_TO`` (holder, theme) pairs every holder is scored, as it always
+        was. A large store has thousands (a popular theme at 10^6 triples), and reading the
+        full facts of each costs about a millisecond: there a pre-ranking on a few facts kept
+        per store version keeps the best few of each kind (``_shortlist``). When the strong
+        themes (exact and narrower) hold ``SHORTLIST_FROM`` pairs or more, only those count.
+        """
+        if not expanded:
+            return {}, None, True
+        cache = job.cache
+        values = self._theme_values(expanded, job.query_themes)
+        strong = {
+            t for t, rows in values.items() if max((r[2] for r in rows), default=0) >= self._strong
+        }
+        self._fill_themes(strong, cache)
+        use = strong
+        if sum(len(cache.postings[t]) for t in strong) < SHORTLIST_FROM:
+            use = set(values)
+            self._fill_themes(use, cache)
+            if sum(len(cache.postings[t]) for t in use) <= EXHAUSTIVE_UP_TO:
+                holders: dict[str, set[str]] = {}
+                for t in use:
+                    for x in cache.postings[t]:
+                        holders.setdefault(x, set()).add(cache.holders[x].kind)
+                return holders, None, True
+        return (*self._shortlist(use, values, expanded, job, kinds, limit), False)
+
+    @property
+    def _strong(self) -> float:
+        """Relations from 'narrower' up make the strong tier of themes."""
+        return min(self.weights.exact, self.weights.narrower)
+
+    def _theme_values(
+        self,
+        expanded: Mapping[str, set[tuple[str, str]]],
+        query_themes: Mapping[str, QueryTheme],
+    ) -> dict[str, list[tuple[str, float, float]]]:
+        """theme -> [(need theme, what the theme adds to the fit, relation weight)], the best
+        relation per need theme, weighed as ``_theme_fit`` does."""
+        w = self.weights
+        factor = {"exact": w.exact, "narrower": w.narrower, "broader": w.broader}
+        factor["related"] = w.related
+        total = sum(qt.weight for qt in query_themes.values()) or 1.0
+        out: dict[str, list[tuple[str, float, float]]] = {}
+        for theme, links in expanded.items():
+            best: dict[str, float] = {}
+            for q, rel in links:
+                value = factor.get(rel, 0.0)
+                if rel == "broader" and theme in self.vocabulary.top_concepts:
+                    value *= w.top_concept
+                if q in query_themes and value > best.get(q, -1.0):
+                    best[q] = value
+            out[theme] = [(q, query_themes[q].weight * v / total, v) for q, v in best.items()]
+        return out
+
+    def _fill_themes(self, themes: Iterable[str], cache: StoreCache) -> None:
+        """Read the holders of the themes not read yet, with their pre-ranking facts and the
+        agents behind them."""
+        missing = sorted(t for t in themes if t not in cache.postings)
+        if not missing:
+            return
+        theme_rows = {"theme": [URIRef(t) for t in missing]}
+        postings: dict[str, dict[str, None]] = {t: {} for t in missing}
+        facts: dict[str, dict[str, Any]] = {}  # the holders not kept yet
+        for row in run(self.store, "theme_holders", rows=theme_rows):
+            x = row["x"]
+            postings[row["theme"]][x] = None
+            if x not in cache.holders:
+                _add_facts(facts.setdefault(x, {"kind": SHORTLIST_KINDS[row["kind"]]}), row)
+        for row in run(self.store, "theme_holder_agents", rows=theme_rows):
+            f, role, agent = facts.get(row["x"]), ROLE_CODES[row["role"]], row["agent"]
+            if f is None:
+                continue
+            if role == "basedOn" and f["kind"] == "Offer":
+                f.setdefault("based_on", {})[agent] = None
+            elif role in AGENT_ROLES.get(f["kind"], ()):
+                kind = AGENT_ROLES[f["kind"]][role] or (iris.split(agent, self.base) or ("",))[0]
+                f.setdefault("agents", {})[(kind, agent)] = None
+        # The solutions offers are based on back the offerers' proof. Kept apart: the agents
+        # behind them are read only when they carry a theme asked for.
+        based_on = {s for f in facts.values() for s in f.get("based_on", ())}
+        unread = sorted(based_on - facts.keys() - cache.holders.keys() - cache.based_on.keys())
+        if unread:
+            solutions: dict[str, dict[str, Any]] = {}
+            for row in run(self.store, "solution_facts", rows={"x": [URIRef(x) for x in unread]}):
+                _add_facts(solutions.setdefault(row["x"], {"kind": "Solution"}), row)
+            cache.based_on.update((x, _holder(f)) for x, f in solutions.items())
+        # The holders before the postings: another thread may read them.
+        cache.holders.update((x, _holder(f)) for x, f in facts.items())
+        for t, found in postings.items():
+            cache.postings[t] = tuple(found)
+        cache.trim()
+        if len(facts) >= 1000:
+            # So many new long-lived objects would bring the garbage collector's next full
+            # pass (tens of milliseconds) onto a later match: this slow one takes it.
+            gc.collect()
+
+    def _shortlist(
+        self,
+        themes: set[str],
+        values: Mapping[str, list[tuple[str, float, float]]],
+        expanded: Mapping[str, set[tuple[str, str]]],
+        job: Job,
+        kinds: Sequence[str],
+        limit: int,
+    ) -> tuple[dict[str, set[str]], set[tuple[str, str]]]:
+        """The theme holders to score in full: the solutions (and needs) most likely to rank,
+        by the facts kept for the holders of ``themes``, and everything behind the
+        institutions, cities and practitioners most likely to rank, which are returned too
+        (``SHORTLIST_SIZE``, ``AGENTS_SIZE``). The estimates follow ``_score``: theme fit and
+        the need's words, proof, context, reach; an agent is weighed by all its holders."""
+        w, cache, terms = self.weights, job.cache, list(job.terms)
+        holders = cache.holders
+        wanted = {k for kind in kinds for k in HOLDER_KINDS.get(kind, ())}
+        best = self._holder_fits(themes, values, cache, wanted)
+        share: dict[str, float] = {}  # the need's words found: solutions, offers' solutions
+        if terms:
+            offers = [x for x in best if holders[x].kind == "Offer"]
+            solutions = [x for x in best if holders[x].kind == "Solution"]
+            solutions += [s for x in offers for s in holders[x].based_on]
+            for x, found in self._words_in(solutions, terms, cache).items():
+                share[x] = min(1.0, len(found) / min(len(terms), 4))
+            for x in offers:
+                share[x] = max((share.get(s, 0.0) for s in holders[x].based_on), default=0.0)
+
+        def theme(fits: Mapping[str, float], found: float) -> float:
+            fit = min(1.0, sum(fits.values()))
+            return (1 - w.words) * fit + w.words * found if terms else fit
+
+        context = self._context_of(job.place)
+        out: dict[str, set[str]] = {}
+        for kind in ("Solution", "Need"):
+            ranked = []
+            for x, fits in best.items():
+                h = holders[x]
+                if h.kind == kind:
+                    strength = w.theme + w.proof * self._proof_of(x, cache)
+                    strength += w.context * context(h.countries, h.population)
+                    strength += w.reach * w.offered * (h.offered and kind == "Solution")
+                    ranked.append((-round(theme(fits, share.get(x, 0.0)) * strength, 9), x))
+            for _, x in heapq.nsmallest(_shortlist_size(kind, kinds, limit), ranked):
+                out[x] = {kind}
+        chosen = self._best_agents(best, share, theme, context, job, kinds, limit)
+        # A shortlisted agent is scored with everything it stands behind on the need's
+        # themes (the weaker ones too), as the full retrieval scores it.
+        behind = self._agent_holders([iri for _, iri in chosen], cache)
+        for kind, iri in chosen:
+            if kind == "practitioner":
+                out.setdefault(iri, set()).add("Practitioner")
+            for x, role, cls, theme_iri in behind.get(iri, ()):
+                if theme_iri in expanded and role in AGENT_ROLES.get(cls, ()):
+                    out.setdefault(x, set()).add(cls)
+        return out, set(chosen)
+
+    @staticmethod
+    def _holder_fits(
+        themes: Iterable[str],
+        values: Mapping[str, list[tuple[str, float, float]]],
+        cache: StoreCache,
+        wanted: set[str],
+    ) -> dict[str, dict[str, float]]:
+        """holder -> need theme -> the best value its themes give it (of ``_theme_values``)."""
+        holders = cache.holders
+        best: dict[str, dict[str, float]] = {}
+        for t in themes:
+            rows = values[t]
+            for x in cache.postings[t]:
+                h = holders[x]
+                if h.kind not in wanted or (h.kind == "Event" and not h.organised):
+                    continue  # an event without an organiser proposes nobody
+                fits = best.get(x)
+                if fits is None:
+                    fits = best[x] = {}
+                for q, value, _ in rows:
+                    if value > fits.get(q, 0.0):
+                        fits[q] = value
+        return best
+
+    def _best_agents(
+        self,
+        best: Mapping[str, Mapping[str, float]],
+        share: Mapping[str, float],
+        theme: Callable[[Mapping[str, float], float], float],
+        context: Callable[[Iterable[str], int | None], float],
+        job: Job,
+        kinds: Sequence[str],
+        limit: int,
+    ) -> list[tuple[str, str]]:
+        """The (kind, IRI) of the institutions, cities and practitioners behind the holders
+        with the best estimates (``SHORTLIST_SIZE`` of each kind): the union of their holders'
+        theme fits, their holders' most words and best proof, their own place, reach;
+        derived as ``_score`` derives them."""
+        w, cache = self.weights, job.cache
+        holders, table, langs = cache.holders, self.country_table, set(job.langs)
+        # The best of each agent's holders: its theme fits (their union), words, proof,
+        # offers, own holders (offers, events). One dict per fact rather than a record per
+        # agent: thousands of records outlive the young collections and are then walked by
+        # every full collection of the garbage collector.
+        fits_of: dict[tuple[str, str], dict[str, float]] = {}
+        found_of: dict[tuple[str, str], float] = {}
+        proof_of: dict[tuple[str, str], float] = {}
+        offered_of: set[tuple[str, str]] = set()
+        own_of: set[tuple[str, str]] = set()
+        wanted, practitioners = set(kinds), "practitioner" in kinds
+        for x, fits in best.items():
+            h = holders[x]
+            found, proof, items = share.get(x, 0.0), self._proof_of(x, cache), fits.items()
+            own = h.kind != "Solution"
+            offered = h.kind == "Offer" or (h.kind == "Practitioner" and h.offered)
+            agents = h.agents
+            if practitioners and h.kind == "Practitioner":
+                agents = (*agents, ("practitioner", x))
+            for agent in agents:
+                if agent[0] not in wanted:
+                    continue
+                merged = fits_of.get(agent)
+                if merged is None:
+                    fits_of[agent] = dict(fits)
+                    found_of[agent], proof_of[agent] = found, proof
+                else:
+                    for q, value in items:
+                        if value > merged.get(q, 0.0):
+                            merged[q] = value
+                    found_of[agent] = max(found, found_of[agent])
+                    proof_of[agent] = max(proof, proof_of[agent])
+                # A city's know-how is on offer when a solution of it is offered.
+                if (h.offered and not own) if agent[0] == "city" else offered:
+                    offered_of.add(agent)
+                if own or agent[0] == "practitioner":
+                    own_of.add(agent)
+        # Estimates in the order of an upper bound (any context, full reach), so that only
+        # the agents that can still enter the best of their kind are placed (hot loop).
+        top = w.context * (max(w.same_country, w.same_region + w.shared_language) + w.similar_size)
+        agents = list(fits_of)
+        fit_of, base_of, bounds = [], [], []  # by position in agents
+        for agent in agents:
+            fit = theme(fits_of[agent], found_of[agent])
+            if agent not in own_of:
+                fit *= w.derived
+            base = w.theme + w.proof * proof_of[agent]
+            fit_of.append(fit)
+            base_of.append(base)
+            bounds.append(fit * (base + top + w.reach))
+        sizes = {kind: _shortlist_size(kind, kinds, limit) for kind in AGENT_KINDS}
+        placed: dict[str, list[tuple[float, tuple[str, str]]]] = defaultdict(list)
+        floors: dict[str, list[float]] = defaultdict(list)  # the best estimates, worst first
+        order = sorted(range(len(agents)), key=bounds.__getitem__, reverse=True)
+
+        def may_enter(i: int) -> bool:
+            floor = floors[agents[i][0]]
+            return len(floor) < sizes[agents[i][0]] or bounds[i] >= floor[0]
+
+        # In batches, best bound first: where an agent is is read only for those it may
+        # still matter for (and kept); once a whole batch cannot enter, nothing later can.
+        for start in range(0, len(order), 200):
+            batch = [i for i in order[start : start + 200] if may_enter(i)]
+            if not batch:
+                break
+            self._agent_places(
+                [agents[i][1] for i in batch if agents[i][0] != "practitioner"], cache
+            )
+            for i in batch:
+                if not may_enter(i):
+                    continue
+                agent, fit, base = agents[i], fit_of[i], base_of[i]
+                kind, floor = agent[0], floors[agent[0]]
+                where = cache.places.get(agent[1])
+                if kind == "practitioner" or where is None:  # a practitioner: its own holder
+                    h = holders.get(agent[1])
+                    where = (h.countries, h.population) if h else ((), None)
+                # Reach as _score weighs it. Whether an institution or practitioner speaks a
+                # language of the asking side is not known yet: assumed when there are any.
+                offered = agent in offered_of
+                if kind == "city":
+                    spoken = {c for co in where[0] if co in table for c in table[co].languages}
+                    reach = w.offered + w.speaks * bool(spoken & langs) if offered else 0.0
+                else:
+                    reach = w.offered if offered else w.offered / 2 * (kind == "practitioner")
+                    reach += w.speaks * bool(langs)
+                # Rounded: the order of a sum must not break ties.
+                estimate = round(fit * (base + w.context * context(*where) + w.reach * reach), 9)
+                placed[kind].append((-estimate, agent))
+                if len(floor) < sizes[kind]:
+                    heapq.heappush(floor, estimate)
+                elif estimate > floor[0]:
+                    heapq.heapreplace(floor, estimate)
+        return [
+            agent for k, ranked in placed.items() for _, agent in heapq.nsmallest(sizes[k], ranked)
+        ]
+
+    def _proof_of(self, x: str, cache: StoreCache) -> float:
+        """The proof a holder brings by its kept facts: a solution's own (outcomes counted as
+        measured), an offer's from the solutions it is based on, an event's one event of
+        evidence."""
+        proof = cache.proofs.get(x)
+        if proof is None:
+            w, h = self.weights, cache.holders.get(x) or cache.based_on.get(x)
+            proof = 0.0
+            if h is None:
+                pass
+            elif h.kind == "Solution":
+                proof = w.status * max(0, h.rank - 1) / 3 + w.outcomes * h.outcomes
+                proof += w.evidence * h.events / 2
+                proof *= w.uncertain if h.uncertain else 1.0
+            elif h.kind == "Offer":
+                proof = max((self._proof_of(s, cache) for s in h.based_on), default=0.0)
+            elif h.kind == "Event":
+                proof = w.evidence * 0.5
+            cache.proofs[x] = proof
+        return proof
+
+    def _context_of(self, place: Place) -> Callable[[Iterable[str], int | None], float]:
+        """The context score ``_score`` gives a thing in some countries with a city of some
+        size, for the asking side (same country or region, similar size, shared language)."""
+        w, table = self.weights, self.country_table
+        ask = table.get(place.country or "")
+        by_country: dict[str, float] = {}
+
+        def of_country(country: str) -> float:
+            if country not in by_country:
+                info, value = table.get(country), 0.0
+                if place.country and country == place.country:
+                    value = w.same_country
+                elif place.country and info and ask and info.region and info.region == ask.region:
+                    value = w.same_region
+                if ask and info and country != place.country and info.languages & ask.languages:
+                    value += w.shared_language
+                by_country[country] = value
+            return by_country[country]
+
+        by_size: dict[int | None, float] = {}
+
+        def context(countries: Iterable[str], population: int | None) -> float:
+            size = by_size.get(population)
+            if size is None:
+                size = by_size[population] = w.similar_size * size_similarity(
+                    population, place.population
+                )
+            return max(map(of_country, countries), default=0.0) + size
+
+        return context
+
+    def _agent_places(self, agents: Iterable[str], cache: StoreCache) -> None:
+        """Read where the agents not read yet are (agent_places)."""
+        missing = sorted({a for a in agents if a not in cache.places})
+        if not missing:
+            return
+        places: dict[str, tuple[tuple[str, ...], int | None]] = {a: ((), None) for a in missing}
+        for row in run(self.store, "agent_places", rows={"agent": [URIRef(a) for a in missing]}):
+            countries, population = places[row["agent"]]
+            if "country" in row and row["country"] not in countries:
+                countries += (row["country"],)
+            places[row["agent"]] = (countries, population or _int_of(row.get("population")))
+        cache.places.update(places)
+        cache.trim()
+
+    def _agent_holders(
+        self, agents: Sequence[str], cache: StoreCache
+    ) -> dict[str, tuple[tuple[str, str, str, str], ...]]:
+        """agent -> (thing, property, class, theme) for all it stands behind (agent_holders)."""
+        missing = sorted({a for a in agents if a not in cache.behind})
+        if missing:
+            found: dict[str, list[tuple[str, str, str, str]]] = {a: [] for a in missing}
+            for row in run(
+                self.store, "agent_holders", rows={"agent": [URIRef(a) for a in missing]}
+            ):
+                role, cls = row["role"].rsplit("#", 1)[-1], row["type"].rsplit("#", 1)[-1]
+                found[row["agent"]].append((row["x"], role, cls, row["theme"]))
+            cache.behind.update((a, tuple(rows)) for a, rows in found.items())
+            cache.trim()
+        return {a: cache.behind.get(a, ()) for a in agents}
+
+    def _words_in(
+        self, solutions: Sequence[str], terms: Sequence[str], cache: StoreCache
+    ) -> dict[str, set[str]]:
+        """solution -> the need's word stems found in its text (title, summary, outcomes,
+        lower-cased: the test of match_solution_terms), from texts kept per store version."""
+        missing = sorted({s for s in solutions if s not in cache.texts})
+        if missing:
+            texts: dict[str, list[str]] = {s: [] for s in missing}
+            rows = run(self.store, "solution_texts", rows={"x": [URIRef(s) for s in missing]})
+            for row in rows:
+                texts[row["x"]].append(row["text"])
+            # One string per solution; the newline keeps a stem from spanning two texts.
+            cache.texts.update((s, "\n".join(found)) for s, found in texts.items())
+            cache.trim()
+        out: dict[str, set[str]] = {}
+        for s in solutions:
+            text = cache.texts.get(s, "")
+            out[s] = {t for t in terms if t in text}
+        return out
+
+    def _fetch(self, props: Props, resources: Iterable[str], cache: StoreCache) -> None:
         """Read the properties matching needs of the resources not read yet."""
-        wanted = sorted({r for r in resources if r and r not in props})
+        wanted = set()
+        for r in resources:
+            if r and r not in props:
+                if r in cache.props:
+                    props[r] = cache.props[r]
+                else:
+                    wanted.add(r)
         if not wanted:
             return
-        for r in wanted:
-            props[r] = {}
-        for row in run(self.store, "describe_resources", rows={"s": [URIRef(r) for r in wanted]}):
-            key = str(row["p"]).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-            props[str(row["s"])].setdefault(key, []).append(row["o"])
+        read: Props = {r: {} for r in wanted}
+        rows = run(
+            self.store, "describe_resources", rows={"s": [URIRef(r) for r in sorted(wanted)]}
+        )
+        for row in rows:
+            key = row["p"].rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+            read[row["s"]][key] = (*read[row["s"]].get(key, ()), row["o"])
+        props.update(read)
+        cache.props.update(read)
+        cache.trim()
 
-    def _offers_of(self, targets: Sequence[str]) -> dict[str, set[str]]:
+    def _offers_of(self, targets: Sequence[str], cache: StoreCache) -> dict[str, set[str]]:
         """target (a solution an offer is based on, or an offerer) -> offers."""
-        out: dict[str, set[str]] = defaultdict(set)
-        if targets:
-            rows = run(
-                self.store, "list_offers", rows={"target": [URIRef(t) for t in sorted(targets)]}
-            )
+        missing = sorted({t for t in targets if t not in cache.offers})
+        if missing:
+            found: dict[str, dict[str, None]] = {t: {} for t in missing}
+            rows = run(self.store, "list_offers", rows={"target": [URIRef(t) for t in missing]})
             for row in rows:
-                out[str(row["target"])].add(str(row["offer"]))
-        return out
+                found[row["target"]][row["offer"]] = None
+            cache.offers.update((t, tuple(offers)) for t, offers in found.items())
+            cache.trim()
+        return {t: set(cache.offers.get(t, ())) for t in targets}
 
     def _add_holder(
         self,
         x: str,
         types: set[str],
-        facts: Mapping[str, list[Node]],
+        facts: Mapping[str, Sequence[Value]],
         links: set[tuple[str, str, str]],
         get: Callable[[str, str], Candidate | None],
     ) -> None:
-        """Turn one thing that carries a theme into candidates (see match_candidates.rq)."""
+        """Turn one thing that carries a theme into candidates: a solution into itself, the
+        institutions behind it, its city and partner cities; an offer into its offerers (the
+        solutions it is based on back them); an event into its organisers; a practitioner or
+        need into itself."""
         based_on = [str(o) for o in facts.get("basedOn", ())]
         if "Solution" in types:
             sol = get(x, "solution")
@@ -808,13 +1480,15 @@ class Matcher:
     ) -> dict[str, CountryInfo]:
         """Countries of the candidates, of the asking side and of the offerers; the
         offerers' "country:IRI" placeholders become that country's languages."""
-        everyone = [*candidates.values()]
-        for cand in candidates.values():
-            everyone.extend(cand.facts.get("solutions", {}).values())
-        wanted = {c.country for c in everyone if c.country} | {place.country} - {None}
-        wanted |= {lang[8:] for c in everyone for lang in c.languages if lang[:8] == "country:"}
+        everyone = {id(c): c for c in candidates.values()}
+        for table in _solution_tables(candidates):
+            everyone.update((id(s), s) for s in table.values())
+        wanted = {c.country for c in everyone.values() if c.country} | {place.country} - {None}
+        wanted |= {
+            lang[8:] for c in everyone.values() for lang in c.languages if lang[:8] == "country:"
+        }
         countries = self._countries(props, {c for c in wanted if c})
-        for cand in everyone:
+        for cand in everyone.values():
             codes = {lang for lang in cand.languages if not lang.startswith("country:")}
             for lang in cand.languages - codes:
                 info = countries.get(lang[8:])
@@ -823,19 +1497,9 @@ class Matcher:
         return countries
 
     def _countries(self, props: Props, countries: set[str]) -> dict[str, CountryInfo]:
-        """Label, region and official languages of the countries (two more lookups)."""
-        self._fetch(props, countries)
-        self._fetch(props, _objects(props, countries, "region"))
-        out: dict[str, CountryInfo] = {}
-        for c in countries:
-            region = _first(props.get(c, {}), "region")
-            out[c] = CountryInfo(
-                label=_label(props, c),
-                region=region,
-                region_label=_label(props, region, "prefLabel") if region else None,
-                languages=_codes_of(_get(props, c, "language")),
-            )
-        return out
+        """Label, region and official languages of the countries."""
+        table = self.country_table
+        return {c: table.get(c) or _country_info(props, c) for c in countries}
 
     # ------------------------------------------------------------ scoring (combine + explain)
 
@@ -847,8 +1511,7 @@ class Matcher:
         city = job.place.city
         if city:
             # The asking city's own solutions back nobody (its partners on them included).
-            for cand in candidates.values():
-                solutions = cand.facts.get("solutions", {})
+            for solutions in _solution_tables(candidates):
                 for iri in [i for i, sol in solutions.items() if sol.city == city]:
                     del solutions[iri]
         for cand in candidates.values():
@@ -868,7 +1531,7 @@ class Matcher:
         factor = {"exact": w.exact, "narrower": w.narrower, "broader": w.broader}
         factor["related"] = w.related
         best: dict[str, tuple[float, tuple[str, str, str]]] = {}
-        for link in cand.links:
+        for link in sorted(cand.links):  # sorted: ties do not depend on the order of retrieval
             q, rel, theme = link
             value = factor.get(rel, 0.0)
             if rel == "broader" and theme in self.vocabulary.top_concepts:
@@ -920,7 +1583,8 @@ class Matcher:
             ids: list[str] = []
             for v_iri, v in cand.via.items():
                 ids.extend([v_iri, *v.get("basedOn", ())])
-            backing = [solutions[i] for i in dict.fromkeys(ids) if i in solutions]
+            # In IRI order: ties below then do not depend on the order of retrieval.
+            backing = [solutions[i] for i in sorted(set(ids)) if i in solutions]
 
         # --- theme fit: concepts, then the need's own words in the candidate's text
         concept, links = self._theme_fit(cand, query_themes)
@@ -1176,8 +1840,8 @@ class Matcher:
         )
         langs = list(req.langs) or offer_langs
         props: Props = {}
-        candidates = self._retrieve(query_themes, [], ("need",), props)
-        job = Job(query_themes, place, [])
+        job = Job(query_themes, place, [], cache=self._store_cache())
+        candidates, _ = self._retrieve(job, ("need",), req.limit, props)
         job.countries = self._place_countries(candidates, place, props)
         for cand in candidates.values():
             info = job.countries.get(cand.country or "")
