@@ -46,11 +46,13 @@ class TaskResult:
     rows: int | None = None
     timeout_s: float | None = None  # set when a run hit the cap
     error: str | None = None
+    first: float | None = None  # the first run, reported apart when it is a warm-up
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "median_ms": _ms(util.median(self.samples)),
             "p95_ms": _ms(util.p95(self.samples)),
+            "first_ms": _ms(self.first) if self.first is not None else None,
             "n": len(self.samples),
             "rows": self.rows,
             "timeout_s": self.timeout_s,
@@ -176,7 +178,7 @@ def _worker(conn, engine: str, source: str, self_alarm: bool) -> None:
     # One-time costs a server pays once, not per request: parsed queries, theme vocabulary.
     _queries()
     matcher = Matcher(store)
-    _ = matcher.vocabulary
+    matcher.warm_up()  # theme vocabulary, countries, GeoNames name index: once per server
     warm = time.perf_counter() - started - opened
     conn.send(("ready", opened, warm, util.peak_rss_kb() / 1024))
     while True:
@@ -257,8 +259,13 @@ def measure(engine: Engine, name: str, s: Settings) -> TaskResult:
         res.error = rows
         return res
     res.rows = rows
+    res.first = first
     spent = first
-    if first >= s.budget_s / 4:  # slow: the first run counts, there is no time for more
+    # The matcher's first request on a theme set fills its per-store caches (a server pays
+    # that once per theme after a start or a write): it is reported apart, never a sample.
+    # Other slow tasks: the first run counts, there is no time for more.
+    warm_up_run = name.startswith("match:")
+    if first >= s.budget_s / 4 and not warm_up_run:
         res.samples.append(first)
     last = first
     while len(res.samples) < s.max_reps and spent + last <= s.budget_s:

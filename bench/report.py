@@ -141,7 +141,7 @@ def table(results: dict[str, Any]) -> str:
         )
         for e in engines:
             lines.append(
-                f"   {titles[e]}: opened in {lat[e]['open_s']} s, queries + matcher vocabulary "
+                f"   {titles[e]}: opened in {lat[e]['open_s']} s, queries + matcher warm-up "
                 f"ready {lat[e]['warm_s']} s later, {lat[e]['open_rss_mb']} MB"
             )
         head = f"{'task':<42}" + "".join(f"{titles[e]:<28}" for e in engines) + "p95 < 100 ms"
@@ -158,6 +158,16 @@ def table(results: dict[str, Any]) -> str:
                 mark = "n/a"
             lines.append(f"{name:<42}{cells}{mark}")
         lines.append("   (> N s: the run was stopped at the cap of N s; n: runs measured)")
+        firsts = [
+            f"{name.removeprefix('match: ')} {_n(t.get('first_ms'))} ms"
+            for name, t in lat.get("embedded", {}).get("tasks", {}).items()
+            if name.startswith("match:") and t.get("first_ms") is not None
+        ]
+        if firsts:
+            lines.append(
+                "   matcher: first request per theme set after a start (fills its caches, not a"
+                f" sample), embedded: {', '.join(firsts)}"
+            )
         lines.append("")
     http = results.get("http")
     if http:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -427,7 +429,19 @@ def serve(host: str, port: int, threads: int) -> None:
         f"Serving cckg on http://{host}:{port}/  (store: {app.config['CCKG_DESCRIPTION']})",
         err=True,
     )
+    threading.Thread(target=_warm_up, args=(app,), name="warm-up", daemon=True).start()
     waitress_serve(app, host=host, port=port, threads=threads, ident="cckg")
+
+
+def _warm_up(app: Any) -> None:
+    """Load the matcher's vocabulary and name indexes while the server already answers, so
+    the first match request does not pay for them (1-3 s)."""
+    from webapp.match import get_matcher
+
+    try:
+        get_matcher(app).warm_up()
+    except Exception as e:  # a store that is not ready yet: the first request loads them
+        click.echo(f"warm-up skipped: {type(e).__name__}: {e}", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover
