@@ -362,16 +362,16 @@ class CompiledShapes:
         report; without it every target is validated.
         ``strategy`` ("auto", "per-focus", "bulk") picks the query forms; the results are the
         same, "auto" chooses per shape by the number of focus nodes (the others are for tests).
-        With ``workers`` 2 (and two cores), a big run evaluates half of its shapes in a forked
-        process. ``before_write`` is called before the run first writes to a Store it was
-        given, and before a fork: until then another thread may read that store.
+        With ``workers`` 2, a big run evaluates half of its shapes in a forked process (with
+        two cores, and no other thread in this process). ``before_write`` is called before
+        the run first writes to a Store it was given: until then another thread may read it.
         """
         if strategy not in ("auto", "per-focus", "bulk"):
             raise ValueError(f"unknown strategy {strategy!r}")
         run = _Run(self, data, hierarchy, types or {}, restrict_to_subjects, before_write)
         run.strategy = strategy
         units = self._units[run.has_ill_typed]
-        if workers > 1 and run.size >= PARALLEL_MIN and forked.cores() > 1:
+        if workers > 1 and run.size >= PARALLEL_MIN and forked.usable():
             mine, theirs = forked.split(units, run.cost)
             results = forked.in_two(mine, theirs, run.evaluate)
         else:

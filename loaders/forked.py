@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import os
 import pickle
+import threading
 import warnings
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+def usable() -> bool:
+    """May this process fork a worker? Two CPUs, and no other Python thread (a server's
+    request threads may hold locks that a fork would copy locked)."""
+    return hasattr(os, "fork") and cores() > 1 and threading.active_count() == 1
 
 
 def cores() -> int:

@@ -242,7 +242,7 @@ def test_store_input_and_a_forked_half_give_the_same_violations(
     broken, _expected = _mutate(cities)
     as_graph = _gate_fast(broken, compiled["public"], country_context)
     monkeypatch.setattr(fast_shacl, "PARALLEL_MIN", 0)
-    monkeypatch.setattr(forked, "cores", lambda: 2)
+    monkeypatch.setattr(forked, "usable", lambda: True)
     forks = []
     monkeypatch.setattr(forked.os, "fork", lambda f=forked.os.fork: forks.append(1) or f())
     asked: list[list[URIRef]] = []
