@@ -3,15 +3,23 @@
 Oxigraph writes transactionally at about 10-20k quads/s (an update such as ``MOVE`` copies
 quad by quad), while its bulk loader writes sorted files and ingests them into RocksDB at
 100k+ quads/s. A write is planned as a diff against the stored graphs and done in one of
-three ways, each leaving the old or the new state after a crash:
+four ways, each leaving the old or the new state after a crash:
 
-* only additions, at most :data:`BULK_ATOMIC` quads: one bulk load. The loader ingests up to
-  a million quads as one batch, and RocksDB ingests a batch's files for every index at once.
 * at most :data:`TRANSACTION_MAX` changes: one SPARQL update (one transaction).
-* anything bigger: the diff is written to files and a journal is committed (renamed into
-  place) before the store is touched; :func:`recover` finishes an interrupted write when the
-  store is next opened for writing, so a crash rolls forward to the new state. Readers in
-  the writing process itself may see part of such a write while it is applied.
+* else only additions, at most :data:`BULK_ATOMIC` quads: one bulk load. The loader ingests
+  up to a million quads as one batch, and RocksDB ingests a batch's files for every index at
+  once.
+* new graphs only, more quads: bulk loads side by side under an undo journal (committed,
+  renamed into place, before the store is touched); :func:`recover` drops those graphs when
+  the store is next opened for writing after a crash: the old state.
+* anything else: the diff is written to files before its journal is committed; a crash
+  rolls forward to the new state on the next open.
+
+Readers in the writing process itself may see part of a journalled write while it is
+applied. Small writes take the update even when they only add: right after a bulk load, a
+read-only open of the store failed on an index file that had gone (the SPARQL workers of
+``cckg serve`` reopen the store after each write, tests/test_sparql_endpoint.py), and the
+server's own writes are mostly small.
 
 Blank nodes get labels unique to the write, so they never merge with stored ones; a replaced
 graph's blank-node triples are replaced as a whole.
@@ -60,10 +68,11 @@ def replace(store: ox.Store, pending: Path | None, graphs: Mapping[str, bytes]) 
     """
     diff = _plan(store, graphs)
     adds, deletes = diff.count(diff.adds), diff.count(diff.deletes)
-    if not deletes and not diff.clear_blank and adds <= BULK_ATOMIC:
-        _bulk_add(store, diff.adds)
-    elif adds + deletes <= TRANSACTION_MAX:
+    if adds + deletes <= TRANSACTION_MAX:
+        # also for small additions: see the module docstring (read-only openers)
         store.update(_update_text(diff))
+    elif not deletes and not diff.clear_blank and adds <= BULK_ATOMIC:
+        _bulk_add(store, diff.adds)
     elif pending is None:
         _apply(store, diff)
     elif not deletes and not diff.clear_blank and diff.new.issuperset(diff.adds):

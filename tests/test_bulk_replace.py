@@ -53,6 +53,7 @@ def ways(monkeypatch) -> list[str]:
 
 
 def test_new_graphs_go_in_with_one_bulk_load(tmp_path, monkeypatch):
+    monkeypatch.setattr(bulk_replace, "TRANSACTION_MAX", 100)  # else one update does it
     used = ways(monkeypatch)
     store = EmbeddedStore(tmp_path / "s")
     store.replace_graphs({G1: [lines(100, "a")], G2: [lines(50, "b")]})
