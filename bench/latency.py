@@ -265,9 +265,11 @@ def measure(engine: Engine, name: str, s: Settings) -> TaskResult:
     # that once per theme after a start or a write): it is reported apart, never a sample.
     # Other slow tasks: the first run counts, there is no time for more.
     warm_up_run = name.startswith("match:")
-    if first >= s.budget_s / 4 and not warm_up_run:
-        res.samples.append(first)
     last = first
+    if warm_up_run:
+        spent = last = 0.0  # the budget is for the samples after it
+    elif first >= s.budget_s / 4:
+        res.samples.append(first)
     while len(res.samples) < s.max_reps and spent + last <= s.budget_s:
         status, last, rows = engine.run(name, s.cap_s)
         if status != "ok":
