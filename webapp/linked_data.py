@@ -335,6 +335,7 @@ def thing(kind: str, slug: str) -> Response:
     except iris.BadSlugError as e:
         abort(400, description=str(e))
     version = caching.store_version()
+    page_lang = ui_lang()
     # A rendered page depends on the store version, the query string (``_mediatype``, ``lang``;
     # HTML forms echo it), the Accept header, the UI language and the host (absolute links).
     # With all of them in the key, a repeated request skips negotiation and rendering.
@@ -343,7 +344,7 @@ def thing(kind: str, slug: str) -> Response:
         request.full_path,
         request.host_url,
         request.headers.get("Accept", ""),
-        ui_lang(),
+        page_lang,
     )
     bodies = caching.body_cache("id")
     hit = bodies.get(key)
@@ -353,7 +354,7 @@ def thing(kind: str, slug: str) -> Response:
             return Response(status=304, headers=headers)
         return Response(hit.body, content_type=hit.content_type, headers=headers)
     choice = conneg.negotiate()
-    lang = ui_lang() if choice.representation.media_type == conneg.HTML else ""
+    lang = page_lang if choice.representation.media_type == conneg.HTML else ""
     etag = caching.etag_for(version, request.path, choice.content_type, lang)
     offered = conneg.REPRESENTATIONS
     if caching.not_modified(etag, version):
