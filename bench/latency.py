@@ -65,7 +65,7 @@ def _ms(x: float | None) -> float | None:
 
 
 def task_names() -> list[str]:
-    from cckg.named_queries import load_queries
+    from cckg.core.named_queries import load_queries
 
     return [*load_queries(), *MATCH_REQUESTS]
 
@@ -81,7 +81,7 @@ class RdflibStore:
         self.base_iri = base_iri
 
     def _query(self, query: str, bindings: Mapping | None):
-        from cckg.sparql_text import inject_values
+        from cckg.core.sparql_text import inject_values
 
         return self.ds.query(inject_values(query, bindings or {}))
 
@@ -133,14 +133,14 @@ def _alarm(seconds: float | None):
 
 
 def _open(engine: str, source: str) -> Any:
-    from cckg.settings import DEFAULT_BASE_IRI
+    from cckg.core.settings import DEFAULT_BASE_IRI
 
     if engine == "embedded":
-        from cckg.store import EmbeddedStore
+        from cckg.core.store import EmbeddedStore
 
         return EmbeddedStore(Path(source), read_only=True)
     if engine == "remote":
-        from cckg.store import RemoteStore
+        from cckg.core.store import RemoteStore
 
         return RemoteStore(f"{source}/query", f"{source}/update", timeout_s=600)
     if engine == "rdflib":
@@ -153,7 +153,7 @@ def _open(engine: str, source: str) -> Any:
 
 
 def _task(store: Any, matcher: Any, name: str) -> Callable[[], int]:
-    from cckg import matching, named_queries
+    from cckg.core import matching, named_queries
 
     if name in MATCH_REQUESTS:
         request = matching.MatchRequest(**MATCH_REQUESTS[name])
@@ -164,13 +164,13 @@ def _task(store: Any, matcher: Any, name: str) -> Callable[[], int]:
 
 @cache
 def _queries() -> dict[str, Any]:
-    from cckg.named_queries import load_queries
+    from cckg.core.named_queries import load_queries
 
     return load_queries()
 
 
 def _worker(conn, engine: str, source: str, self_alarm: bool) -> None:
-    from cckg.matching import Matcher
+    from cckg.core.matching import Matcher
 
     started = time.perf_counter()
     store = _open(engine, source)

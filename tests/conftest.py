@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cckg.store import EmbeddedStore, RemoteStore
+from cckg.core.store import EmbeddedStore, RemoteStore
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -273,7 +273,7 @@ def pytest_configure(config) -> None:
 def demo_store_path(tmp_path_factory) -> Path:
     """The real curated data + reference data (only the GeoNames cities it links to), loaded
     through the real pipeline into an on-disk store, once per session. Read-only for tests."""
-    from loaders.pipeline import Loader, default_paths, parse_all
+    from cckg.loaders.pipeline import Loader, default_paths, parse_all
 
     path = tmp_path_factory.mktemp("demo") / "store"
     store = EmbeddedStore(path)
@@ -293,7 +293,7 @@ def demo_store(demo_store_path):
 
 @pytest.fixture(scope="session")
 def app(demo_store):
-    from webapp import create_app
+    from cckg.webapp import create_app
 
     return create_app({"TESTING": True, "CCKG_STORE_OBJECT": demo_store})
 

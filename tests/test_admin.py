@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cckg import iris
-from cckg.store import EmbeddedStore, canonical_hash
+from cckg.core import iris
+from cckg.core.store import EmbeddedStore, canonical_hash
 
 TOKEN = "test-admin-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -17,7 +17,7 @@ UPDATE = "application/sparql-update"
 @pytest.fixture
 def writable(demo_store, tmp_path):
     """An app over a private copy of the demo store, with the admin token set."""
-    from webapp import create_app
+    from cckg.webapp import create_app
 
     demo_store.backup(tmp_path / "store")
     store = EmbeddedStore(tmp_path / "store")
@@ -137,7 +137,7 @@ def test_private_graph_writable_only_through_data(writable):
 
 
 def test_write_invalidates_caches(writable):
-    from webapp import caching
+    from cckg.webapp import caching
 
     app, store = writable
     c = app.test_client()

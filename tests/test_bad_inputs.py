@@ -10,7 +10,7 @@ from bad_corpus import BAD, bad_rows
 from click.testing import CliRunner
 
 from cckg.cli import main
-from cckg.store import EmbeddedStore, canonical_hash
+from cckg.core.store import EmbeddedStore, canonical_hash
 
 ROWS = bad_rows()
 

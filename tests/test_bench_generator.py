@@ -10,10 +10,10 @@ import pytest
 from pyshacl import validate as shacl_validate
 from rdflib import RDF, Graph, Namespace, URIRef
 
-from cckg.settings import ONTOLOGY_NS
-from loaders import reference
-from loaders.model import ParsedSource
-from loaders.validate import ValidationContext, class_hierarchy, validate_source
+from cckg.core.settings import ONTOLOGY_NS
+from cckg.loaders import reference
+from cckg.loaders.model import ParsedSource
+from cckg.loaders.validate import ValidationContext, class_hierarchy, validate_source
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # bench/ is a folder of the repository, not an installed package

@@ -15,8 +15,8 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from cckg import bulk_replace
-from cckg.store import PENDING, EmbeddedStore, canonical_hash, to_rdflib
+from cckg.core import bulk_replace
+from cckg.core.store import PENDING, EmbeddedStore, canonical_hash, to_rdflib
 
 G1 = URIRef("https://w3id.org/cckg/graph/files/one")
 G2 = URIRef("https://w3id.org/cckg/graph/files/two")
@@ -181,8 +181,8 @@ WRITER = """
 import sys
 from pathlib import Path
 from rdflib import URIRef
-from cckg import bulk_replace
-from cckg.store import EmbeddedStore
+from cckg.core import bulk_replace
+from cckg.core.store import EmbeddedStore
 bulk_replace.TRANSACTION_MAX = bulk_replace.BULK_ATOMIC = 1000  # force the journal
 n, tag = int(sys.argv[2]), sys.argv[3]
 data = "".join(f'<urn:x:s{i}> <urn:x:p> "{tag} {i}" .\\n' for i in range(n)).encode()

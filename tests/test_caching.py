@@ -10,10 +10,10 @@ from __future__ import annotations
 import pytest
 from rdflib import RDFS, Graph, Literal, URIRef
 
-from cckg.settings import DEFAULT_BASE_IRI as BASE
-from cckg.store import EmbeddedStore
-from webapp import create_app
-from webapp.caching import BodyCache, body_cache
+from cckg.core.settings import DEFAULT_BASE_IRI as BASE
+from cckg.core.store import EmbeddedStore
+from cckg.webapp import create_app
+from cckg.webapp.caching import BodyCache, body_cache
 
 GRAPH = URIRef(f"{BASE}graph/curated/one")
 THING = URIRef(f"{BASE}id/city/testville")

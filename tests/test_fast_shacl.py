@@ -1,4 +1,4 @@
-"""The fast SHACL engine (loaders.fast_shacl) against pySHACL, result for result.
+"""The fast SHACL engine (cckg.loaders.fast_shacl) against pySHACL, result for result.
 
 pySHACL is the reference: for every example in tests/data/shapes/ and for a synthetic shapes
 graph that uses the supported features our shapes do not (yet), both engines must return the
@@ -23,10 +23,15 @@ from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, SH
 from rdflib.term import Node
 
-from loaders import reference
-from loaders.fast_shacl import CompiledShapes, ValidationResult, to_violation, validate_graph_fast
-from loaders.model import Location
-from loaders.validate import ValidationContext, class_hierarchy, violations_from
+from cckg.loaders import reference
+from cckg.loaders.fast_shacl import (
+    CompiledShapes,
+    ValidationResult,
+    to_violation,
+    validate_graph_fast,
+)
+from cckg.loaders.model import Location
+from cckg.loaders.validate import ValidationContext, class_hierarchy, violations_from
 
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY = ROOT / "ontology" / "cckg.ttl"
@@ -237,7 +242,7 @@ def test_store_input_and_a_forked_half_give_the_same_violations(
     shapes in a forked process, the linked nodes' types asked from a resolver."""
     import pyoxigraph as ox
 
-    from loaders import fast_shacl, forked
+    from cckg.loaders import fast_shacl, forked
 
     broken, _expected = _mutate(cities)
     as_graph = _gate_fast(broken, compiled["public"], country_context)
@@ -262,7 +267,7 @@ def test_store_input_and_a_forked_half_give_the_same_violations(
 
 
 def test_a_failing_forked_half_fails_the_run() -> None:
-    from loaders import forked
+    from cckg.loaders import forked
 
     def work(item: int) -> list[int]:
         if item == 3:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from webapp.i18n import _T, UI_LANGS, translate
+from cckg.webapp.i18n import _T, UI_LANGS, translate
 
 MAIN_PAGES = ["/", "/search?q=compost", "/explore", "/editor", "/match", "/queries"]
 

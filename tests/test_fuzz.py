@@ -14,8 +14,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loaders.model import ParsedSource, SourceError
-from loaders.tabular import parse_file
+from cckg.loaders.model import ParsedSource, SourceError
+from cckg.loaders.tabular import parse_file
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = [

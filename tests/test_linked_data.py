@@ -10,8 +10,8 @@ from rdflib import RDFS, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import SKOS
 
-from cckg.settings import ONTOLOGY_NS
-from webapp.jsonld import EXTERNAL_TERMS, term_iris
+from cckg.core.settings import ONTOLOGY_NS
+from cckg.webapp.jsonld import EXTERNAL_TERMS, term_iris
 
 ID = "https://w3id.org/cckg/id/"
 CCKG = ONTOLOGY_NS
@@ -196,7 +196,7 @@ def test_theme_page_lists_labels_of_inbound_and_outbound_links(client):
 
 
 def test_inbound_links_are_capped(app, demo_store):
-    from webapp.linked_data import describe
+    from cckg.webapp.linked_data import describe
 
     full = describe(demo_store, URIRef(ID + "country/de"))
     capped = describe(demo_store, URIRef(ID + "country/de"), inbound_cap=3)
@@ -254,7 +254,7 @@ def test_etag_and_304(client):
 
 
 def test_store_version_is_cached_and_invalidated(app, demo_store):
-    from webapp import caching
+    from cckg.webapp import caching
 
     with app.app_context():
         v1 = caching.store_version(app)
@@ -403,13 +403,13 @@ def test_ontology_docs_html_and_turtle(client):
 
 
 def test_shapes_document_is_both_shape_files(client):
-    from cckg.settings import PROJECT_ROOT
+    from cckg.core.resources import resource_dir
 
     ttl = client.get("/def/shapes", headers={"Accept": "text/turtle"})
     served = Graph().parse(data=ttl.data, format="turtle")
     union = Graph()
     for name in ("cckg-shapes.ttl", "private-shapes.ttl"):
-        union.parse(PROJECT_ROOT / "shapes" / name, format="turtle")
+        union.parse(resource_dir("shapes") / name, format="turtle")
     assert len(served) == len(union) and isomorphic(served, union)
     html = client.get("/def/shapes").get_data(as_text=True)
     assert '<pre class="source"><code>' in html and "private-shapes.ttl" in html

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 from rdflib import Dataset, URIRef
 
-from cckg import iris
 from cckg.cli import main
-from cckg.store import EmbeddedStore, canonical_hash
+from cckg.core import iris
+from cckg.core.store import EmbeddedStore, canonical_hash
 
 ROOT = Path(__file__).resolve().parent.parent
 

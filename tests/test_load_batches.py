@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from rdflib import URIRef
 
-from cckg import iris
-from cckg.store import EmbeddedStore, canonical_hash
-from loaders import validate
-from loaders.pipeline import Loader, LoadRejectedError, parse_path
+from cckg.core import iris
+from cckg.core.store import EmbeddedStore, canonical_hash
+from cckg.loaders import validate
+from cckg.loaders.pipeline import Loader, LoadRejectedError, parse_path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # bench/ is a folder of the repository, not an installed package

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cckg import text_analysis
-from cckg.evaluation import evaluate, load_needs, ndcg_at, recall_at, reciprocal_rank
-from cckg.matching import (
+from cckg.core import text_analysis
+from cckg.core.matching import (
     DEFAULT_WEIGHTS,
     Matcher,
     MatchError,
@@ -19,6 +18,7 @@ from cckg.matching import (
     query_text,
     with_rows,
 )
+from cckg.evaluation import evaluate, load_needs, ndcg_at, recall_at, reciprocal_rank
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "https://w3id.org/cckg/"
@@ -183,7 +183,7 @@ def test_shortlist_ranks_as_the_full_retrieval(demo_store, monkeypatch):
     but one of 199 requests; that one (the German composting need asked from Cologne, all
     kinds) loses its 9th result, an institution whose estimate was the 11th best: three
     Rostock institutions estimated above it rank lower, held back by the cap per city."""
-    import cckg.matching as matching
+    import cckg.core.matching as matching
 
     requests = [
         MatchRequest(text=n.text, city=n.city, langs=(n.lang,) if n.lang else (), kinds=(k,))
@@ -233,7 +233,7 @@ def test_a_store_without_versions_gets_a_new_cache_per_match(demo_store):
 
 
 def test_query_values_are_strings_that_keep_language_tags(demo_store):
-    from cckg.matching import run
+    from cckg.core.matching import run
 
     rows = run(demo_store, "list_theme_labels")
     assert all(isinstance(v, str) for row in rows for v in row.values())
@@ -370,12 +370,12 @@ class _Borrowed:
 def _cli(monkeypatch, demo_store, demo_store_path, args):
     from click.testing import CliRunner
 
-    import cckg.store
+    import cckg.core.store
     from cckg.cli import main
 
     monkeypatch.setenv("CCKG_STORE", str(demo_store_path))
     monkeypatch.delenv("CCKG_ENDPOINT", raising=False)
-    monkeypatch.setattr(cckg.store, "open_store", lambda *a, **k: _Borrowed(demo_store))
+    monkeypatch.setattr(cckg.core.store, "open_store", lambda *a, **k: _Borrowed(demo_store))
     result = CliRunner().invoke(main, ["match", *args])
     return result.exit_code, result.output
 

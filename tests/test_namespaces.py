@@ -10,9 +10,9 @@ from rdflib.namespace import RDF
 
 # Only the module: pytest inspects test-module globals (getattr "_mock_name"), and on rdflib's
 # open namespaces such as SDO or GEO that emits a UserWarning.
-from cckg import namespaces
-from cckg.namespace_gen import render_namespace_module
-from cckg.settings import ONTOLOGY_NS
+from cckg.core import namespaces
+from cckg.core.namespace_gen import render_namespace_module
+from cckg.core.settings import ONTOLOGY_NS
 
 CCKG = namespaces.CCKG
 
@@ -21,8 +21,8 @@ ONTOLOGY = ROOT / "ontology" / "cckg.ttl"
 
 
 def test_committed_module_matches_a_fresh_generation() -> None:
-    committed = (ROOT / "cckg" / "namespaces.py").read_text(encoding="utf-8")
-    assert render_namespace_module(ONTOLOGY) == committed, "run: python -m cckg.namespace_gen"
+    committed = (ROOT / "cckg" / "core" / "namespaces.py").read_text(encoding="utf-8")
+    assert render_namespace_module(ONTOLOGY) == committed, "run: python -m cckg.core.namespace_gen"
 
 
 def test_known_terms_resolve() -> None:

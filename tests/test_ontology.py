@@ -8,8 +8,8 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from cckg.ontology_check import OntologyCheckError, OntologyReport, check_ontology
-from cckg.settings import ONTOLOGY_NS
+from cckg.core.ontology_check import OntologyCheckError, OntologyReport, check_ontology
+from cckg.core.settings import ONTOLOGY_NS
 
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY = ROOT / "ontology" / "cckg.ttl"
@@ -153,7 +153,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_html_docs_render_offline_in_english() -> None:
     import logging
 
-    from cckg.ontology_docs import render_ontology_html
+    from cckg.core.ontology_docs import render_ontology_html
 
     level = logging.getLogger().level
     html = render_ontology_html(ONTOLOGY)
@@ -170,7 +170,7 @@ def test_html_docs_render_offline_in_english() -> None:
 
 @pytest.mark.usefixtures("no_network")
 def test_html_docs_in_german() -> None:
-    from cckg.ontology_docs import render_ontology_html
+    from cckg.core.ontology_docs import render_ontology_html
 
     html = render_ontology_html(ONTOLOGY, lang="de")
     assert "<title>Ontologie des Connective-Cities-Wissensgraphen</title>" in html

@@ -9,12 +9,12 @@ from pathlib import Path
 from click.testing import CliRunner
 from rdflib import Graph
 
-from cckg import iris
 from cckg.cli import main
-from cckg.store import EmbeddedStore
-from loaders.content import digest
-from loaders.oxgraph import OxGraph
-from loaders.pipeline import content_hash, parse_path
+from cckg.core import iris
+from cckg.core.store import EmbeddedStore
+from cckg.loaders.content import digest
+from cckg.loaders.oxgraph import OxGraph
+from cckg.loaders.pipeline import content_hash, parse_path
 
 SOL = "https://w3id.org/cckg/id/solution/"
 CCKG = "https://w3id.org/cckg/def/cckg#"
@@ -138,7 +138,7 @@ def test_content_hash_ignores_order_and_blank_node_labels():
 def test_cities_without_rdflib_are_the_reference_cities():
     from rdflib.compare import isomorphic
 
-    from loaders import city_source, reference
+    from cckg.loaders import city_source, reference
 
     ids = {int(c["geonameid"]) for i, c in enumerate(reference.iter_cities()) if i % 40 == 0}
     expected = reference.cities(only=ids)
@@ -152,7 +152,7 @@ def test_cities_without_rdflib_are_the_reference_cities():
 def test_content_hash_does_not_depend_on_blank_node_labels_or_order():
     import random
 
-    from loaders.content import canonical_lines
+    from cckg.loaders.content import canonical_lines
 
     lines = [
         b"<urn:x:a> <urn:x:p> _:X .",

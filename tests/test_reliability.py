@@ -17,8 +17,8 @@ import pytest
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
-from cckg import iris
-from cckg.store import EmbeddedStore, canonical_hash
+from cckg.core import iris
+from cckg.core.store import EmbeddedStore, canonical_hash
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,7 +32,7 @@ def _loadtest():
 
 
 def test_rate_limit_429_with_retry_after(demo_store):
-    from webapp import create_app
+    from cckg.webapp import create_app
 
     app = create_app(
         {
@@ -55,7 +55,7 @@ def test_rate_limit_429_with_retry_after(demo_store):
 
 
 def test_token_bucket_refills():
-    from webapp.reliability import TokenBucket
+    from cckg.webapp.reliability import TokenBucket
 
     bucket = TokenBucket(per_minute=60, burst=1)
     assert bucket.take("a", now=0.0) == 0
@@ -100,7 +100,7 @@ WRITER = """
 import sys
 from pathlib import Path
 from rdflib import Graph, Literal, URIRef
-from cckg.store import EmbeddedStore
+from cckg.core.store import EmbeddedStore
 n, tag = int(sys.argv[2]), sys.argv[3]
 g = Graph()
 for i in range(n):

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import free_port, oxigraph_binary, wait_http
 
-from cckg import iris
+from cckg.core import iris
 
 pytestmark = [pytest.mark.slow, pytest.mark.remote]
 

@@ -13,7 +13,7 @@ import urllib.parse
 
 import pytest
 
-from cckg import iris
+from cckg.core import iris
 
 BASE = "https://w3id.org/cckg/"
 ANA = f"{BASE}id/practitioner/example-ana-beispiel"

@@ -43,11 +43,11 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
 from rdflib.query import Result
 
-from cckg import iris
-from cckg.store import EmbeddedStore, RemoteStore
-from webapp import create_app
-from webapp.sparql import close_pool, pool_for
-from webapp.sparql_guard import scan
+from cckg.core import iris
+from cckg.core.store import EmbeddedStore, RemoteStore
+from cckg.webapp import create_app
+from cckg.webapp.sparql import close_pool, pool_for
+from cckg.webapp.sparql_guard import scan
 
 ROOT = Path(__file__).resolve().parent.parent
 JS_DIR = ROOT / "tests" / "js"

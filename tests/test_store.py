@@ -10,9 +10,9 @@ import pytest
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from cckg import iris
-from cckg.sparql_text import inject_values
-from cckg.store import QuerySyntaxError, RemoteStore, StoreError, canonical_hash
+from cckg.core import iris
+from cckg.core.sparql_text import inject_values
+from cckg.core.store import QuerySyntaxError, RemoteStore, StoreError, canonical_hash
 
 EX = "http://example.org/"
 P = URIRef(EX + "p")
@@ -125,7 +125,7 @@ def test_inject_values_refuses_unsafe_iris():
 
 
 def test_substitute_term_serialises_and_skips_strings_and_iris():
-    from cckg.sparql_text import substitute_term
+    from cckg.core.sparql_text import substitute_term
 
     q = 'SELECT ?x WHERE { ?this <http://e/p?this> "?this" . ?thisOther ?p $this } # ?this'
     out = substitute_term(q, "this", URIRef("http://x/a"))
@@ -237,7 +237,7 @@ def test_long_queries_are_sent_whole(store):
 
 
 def test_dataset_clauses_go_only_where_they_are_clauses():
-    from cckg.store import without_dataset_clauses
+    from cckg.core.store import without_dataset_clauses
 
     q = (
         "PREFIX from: <http://f/> SELECT ?from FROM <http://g/1> from NAMED from:g2 FROM :g3 "

@@ -21,11 +21,11 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.namespace import DCTERMS, RDF, RDFS, SH, SKOS
 
-from cckg import geonames
-from cckg.namespaces import CCKG
-from cckg.settings import PROJECT_ROOT
-from loaders.model import ParsedSource, SourceError
-from loaders.tabular import parse_file
+from cckg.core import geonames
+from cckg.core.namespaces import CCKG
+from cckg.core.resources import CHECKOUT as PROJECT_ROOT
+from cckg.loaders.model import ParsedSource, SourceError
+from cckg.loaders.tabular import parse_file
 
 DATA = PROJECT_ROOT / "data"
 VARIANTS = PROJECT_ROOT / "tests" / "data" / "variants"
@@ -317,7 +317,7 @@ def test_city_record():
 
 def test_resolver_index_builds_in_under_two_seconds():
     code = (
-        "import time; t = time.process_time(); from cckg import geonames; "
+        "import time; t = time.process_time(); from cckg.core import geonames; "
         "geonames.resolve_city('Köln', None); print(time.process_time() - t)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from rdflib import Graph, URIRef
 from rdflib.namespace import SKOS
 
-from cckg import theme_closure
-from cckg.named_queries import QUERIES_DIR
+from cckg.core import theme_closure
+from cckg.core.named_queries import QUERIES_DIR
 
 THEME = "https://w3id.org/cckg/id/theme/"
 

@@ -1,0 +1,530 @@
+"""Free-text analysis for matching: what a need written in en/de/es/fr talks about.
+
+Everything here is pure Python over small in-memory tables; it turns text into RDF terms that
+the matching queries bind (theme concepts, a country, a city) and into numbers Python compares
+(a population). Nothing here scans the store.
+
+- Themes: every ``skos:prefLabel``/``skos:altLabel`` of the theme scheme is normalised (case,
+  accents), split into words, stripped of function words and stemmed with the Snowball stemmer
+  of the label's language. A need's words are stemmed the same way, and label word sequences
+  are found in them, longest first. German compounds ("Marktabfälle", "Kompostanlage") also
+  match a label word at their end or start.
+- Population: "300,000", "300.000", "300 000", "300k", "1.2 million", "1,2 Mio." near words
+  such as inhabitants / Einwohner / habitantes / habitants, or after "city of".
+- Country: names and official names from pycountry, with their German, Spanish and French
+  translations ("Jordan", "Jordanien", "Jordania", "Jordanie").
+- City: capitalised words looked up among GeoNames names and alternate names
+  (``cckg.core.geonames``: "Köln", "Cologne" and "Colonia" are one city).
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pycountry
+import snowballstemmer
+
+from cckg.core import geonames
+
+# Languages whose labels we stem; Arabic labels are matched too (Snowball has an Arabic stemmer).
+STEM_LANGUAGES = {
+    "en": "english",
+    "de": "german",
+    "es": "spanish",
+    "fr": "french",
+    "ar": "arabic",
+}
+TEXT_LANGUAGES = ("en", "de", "es", "fr")
+
+# Function words: dropped before label matching, and used to guess the text's language.
+STOPWORDS: dict[str, frozenset[str]] = {
+    "en": frozenset(
+        """a about after all also am an and any are as at be been before being but by can could
+        did do does for from had has have how i if in into is it its it's me more most my no nor
+        not of off on or our ours out over own so some such than that the their them then there
+        these they this those through to too under up very was we were what when where which
+        while who whom why will with would you your instead""".split()
+    ),
+    "de": frozenset(
+        """aber alle als also am an auch auf aus bei bin bis bist da damit dann das dass dem den
+        der des die dies diese diesem diesen dieser dieses doch dort du durch ein eine einem
+        einen einer eines er es etwas euch für hat hatte ich ihr ihre im in ins ist ja jede
+        jeder kann kein keine mit muss nach nicht noch nur ob oder ohne sich sie sind so statt
+        über um und uns unser unsere unseren unserer vom von vor war was weil wie wir wird wo
+        zu zum zur zwischen sowie möchten wollen""".split()
+    ),
+    "es": frozenset(
+        """a al algo algunas algunos ante antes como con contra cual cuando de del desde donde
+        durante e el ella ellas ellos en entre era es esa esas ese eso esos esta estas este esto
+        estos fue ha han hay la las le les lo los mas más me mi mis muy nos nosotros nuestra
+        nuestras nuestro nuestros o os para pero por que qué se sea ser si sin sobre su sus
+        también te tiene tienen todo todos tu tus un una unas uno unos y ya en lugar""".split()
+    ),
+    "fr": frozenset(
+        """à au aux avec ce ces cet cette comme dans de des du elle elles en est et été être il
+        ils je la le les leur leurs lui ma mais me même mes moi mon ne nos notre nous on ou où
+        par pas pour qu que qui sa se ses si son sont sur ta te tes toi ton tu un une vos votre
+        vous y d l qu c s n plutôt""".split()
+    ),
+}
+ALL_STOPWORDS = frozenset().union(*STOPWORDS.values())
+
+# Words every need uses: they say nothing about the topic, so they are not search terms.
+GENERIC_WORDS = frozenset(
+    """city cities town towns municipality municipalities municipal urban local want wants
+    wanted need needs needed help looking seek seeking seeks know how experience experiences
+    inhabitants residents people population support project projects improve create build
+    using use new like way ways better make set together stadt städte gemeinde gemeinden
+    kommune kommunen einwohner einwohnern einwohnerinnen menschen suchen sucht brauchen
+    erfahrung erfahrungen unterstützung projekt projekte verbessern schaffen aufbauen möchte
+    ciudad ciudades municipio municipios habitantes queremos quiere necesitamos buscamos
+    busca apoyo experiencia experiencias proyecto proyectos mejorar crear personas ville villes
+    commune communes habitants voulons veut cherchons cherche besoin expérience expériences
+    soutien projet projets améliorer créer personnes comment implement implementing
+    implementation introduce develop developing plan planning umsetzen einführen entwickeln
+    implementar implementación desarrollar introducir mettre oeuvre œuvre mise développer
+    élaborer introduire""".split()
+)
+
+# Country names that are also ordinary words in one of our languages.
+_AMBIGUOUS_COUNTRY_NAMES = frozenset(
+    {"island", "reunion", "maurice", "grenade", "man", "jersey", "chad", "turkey", "guinea"}
+)
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents (``Déchets`` -> ``dechets``); word characters kept."""
+    return geonames.normalise(text)
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str  # as written
+    lower: str  # case-folded, accents kept (what stemmers expect)
+    start: int  # character offset in the original text
+    stop: bool  # a function word in any language
+
+
+def tokenize(text: str) -> list[Token]:
+    """Words of ``text``; hyphens and apostrophes split words ("bio-waste" -> bio, waste)."""
+    return [
+        Token(m.group(), m.group().casefold(), m.start(), m.group().casefold() in ALL_STOPWORDS)
+        for m in _WORD.finditer(text)
+    ]
+
+
+_local = threading.local()
+
+
+def _stemmer(lang: str):
+    # Snowball stemmers keep state while stemming: one per thread (waitress serves in threads).
+    stemmers = _local.__dict__.setdefault("stemmers", {})
+    if lang not in stemmers:
+        stemmers[lang] = snowballstemmer.stemmer(STEM_LANGUAGES[lang])
+    return stemmers[lang]
+
+
+@functools.lru_cache(maxsize=50_000)
+def stem(word: str, lang: str) -> str:
+    """The Snowball stem of a lower-case word, then folded (accents dropped)."""
+    return fold(_stemmer(lang).stemWord(word)) if lang in STEM_LANGUAGES else fold(word)
+
+
+def guess_language(tokens: Sequence[Token], default: str = "en") -> str:
+    """The text language among en/de/es/fr: the one with most function words."""
+    counts = {lang: sum(t.lower in words for t in tokens) for lang, words in STOPWORDS.items()}
+    best = max(counts, key=lambda lang: (counts[lang], lang == default))
+    return best if counts[best] else default
+
+
+# ---------------------------------------------------------------- themes
+
+
+@dataclass(frozen=True)
+class ThemeLabel:
+    theme: str  # IRI
+    text: str
+    lang: str
+    preferred: bool
+
+
+@dataclass
+class ThemeHit:
+    """A theme found in the text, with the words that named it."""
+
+    theme: str
+    terms: list[str] = field(default_factory=list)
+    strength: float = 0.0  # sum of match strengths (1 per match in the text's language)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    theme: str
+    lang: str
+    stems: tuple[str, ...]
+    acronym: str | None  # exact upper-case spelling that must appear in the text
+
+
+def _is_acronym(label: str) -> bool:
+    return len(label) <= 6 and label.isupper() and " " not in label
+
+
+class ThemeVocabulary:
+    """The multilingual labels of the theme scheme, indexed for matching free text."""
+
+    def __init__(self, labels: Iterable[ThemeLabel], top_concepts: Iterable[str] = ()):
+        self.labels: dict[str, dict[str, list[ThemeLabel]]] = {}
+        self.top_concepts = frozenset(top_concepts)
+        self._index: dict[str, dict[tuple[str, ...], set[_Entry]]] = {}
+        self._single: dict[str, dict[str, set[_Entry]]] = {}  # first 5 letters -> entries
+        self.max_len = 1
+        for label in labels:
+            self.labels.setdefault(label.theme, {}).setdefault(label.lang, []).append(label)
+            lang = label.lang if label.lang in STEM_LANGUAGES else "en"
+            words = [t.lower for t in tokenize(label.text) if not t.stop]
+            if not words:
+                continue
+            stems = tuple(stem(w, lang) for w in words)
+            entry = _Entry(
+                label.theme, lang, stems, label.text if _is_acronym(label.text) else None
+            )
+            self._index.setdefault(lang, {}).setdefault(stems, set()).add(entry)
+            if len(stems) == 1 and len(stems[0]) >= 5 and entry.acronym is None:
+                self._single.setdefault(lang, {}).setdefault(stems[0][:5], set()).add(entry)
+            self.max_len = max(self.max_len, len(stems))
+
+    @property
+    def themes(self) -> list[str]:
+        return sorted(self.labels)
+
+    def label(self, theme: str, langs: Sequence[str] = ("en",)) -> str:
+        """The preferred label in the first available language of ``langs`` (else English)."""
+        by_lang = self.labels.get(theme, {})
+        for lang in (*langs, "en"):
+            preferred = [lb for lb in by_lang.get(lang, ()) if lb.preferred]
+            if preferred:
+                return preferred[0].text
+        return theme.rsplit("/", 1)[-1]
+
+    def resolve(self, value: str, base: str) -> str | None:
+        """A theme IRI from an IRI or a slug, or None when the scheme has no such theme."""
+        value = value.strip()
+        iri = value if "/" in value else f"{base}id/theme/{value}"
+        return iri if iri in self.labels else None
+
+    def detect(self, text: str, text_lang: str) -> list[ThemeHit]:
+        """Themes named in ``text``, strongest first.
+
+        Labels in the text's language count 1 per match; labels in another language count 0.5
+        (false friends: French "places", "habitat", "circulation" in English text).
+        """
+        tokens = [t for t in tokenize(text) if not t.stop]
+        used = [False] * len(tokens)
+        hits: dict[str, ThemeHit] = {}
+
+        def record(entry: _Entry, i: int, n: int, factor: float) -> None:
+            hit = hits.setdefault(entry.theme, ThemeHit(entry.theme))
+            surface = " ".join(t.text for t in tokens[i : i + n])
+            if surface.casefold() not in (s.casefold() for s in hit.terms):
+                hit.terms.append(surface)
+            hit.strength += factor * (1.0 if entry.lang == text_lang else 0.5)
+            for k in range(i, i + n):
+                used[k] = True
+
+        stems = {lang: [stem(t.lower, lang) for t in tokens] for lang in self._index}
+        # Exact label word sequences, longest first, each text word used once.
+        for n in range(min(self.max_len, len(tokens)), 0, -1):
+            for i in range(len(tokens) - n + 1):
+                if any(used[i : i + n]):
+                    continue
+                found = self._lookup(stems, tokens, i, n, text_lang)
+                for entry in found:
+                    record(entry, i, n, 1.0)
+        # Single words that extend a label word or are a compound of one (German mostly).
+        for i in range(len(tokens)):
+            if used[i] or tokens[i].lower in GENERIC_WORDS:
+                continue  # "habitants" is not "habitat"
+            for entry in self._fuzzy(stems, i, text_lang):
+                record(entry, i, 1, 0.8)
+        return sorted(hits.values(), key=lambda h: (-h.strength, h.theme))
+
+    def _lookup(
+        self,
+        stems: dict[str, list[str]],
+        tokens: list[Token],
+        i: int,
+        n: int,
+        text_lang: str,
+    ) -> set[_Entry]:
+        found: set[_Entry] = set()
+        for lang, index in self._index.items():
+            for entry in index.get(tuple(stems[lang][i : i + n]), ()):
+                if entry.acronym is not None and tokens[i].text != entry.acronym:
+                    continue  # "LED", "DEL", "WASH" only in capitals
+                found.add(entry)
+        # One label may exist in several languages ("Recycling"@de and "recycling"@en): keep
+        # the text's language when it is among them, so it counts once at full strength.
+        by_theme: dict[str, _Entry] = {}
+        for entry in sorted(found, key=lambda e: e.lang != text_lang):
+            by_theme.setdefault(entry.theme, entry)
+        return set(by_theme.values())
+
+    def _fuzzy(self, stems: dict[str, list[str]], i: int, text_lang: str) -> list[_Entry]:
+        best: dict[str, _Entry] = {}
+        for lang, single in self._single.items():
+            s = stems[lang][i]
+            if len(s) < 5:
+                continue
+            candidates = set(single.get(s[:5], ()))
+            if lang == "de":
+                # German compounds: "marktabfall" ends with the label word "abfall".
+                for k in range(1, len(s) - 4):
+                    candidates |= {
+                        e for e in single.get(s[k : k + 5], ()) if s.endswith(e.stems[0])
+                    }
+            for entry in candidates:
+                label = entry.stems[0]
+                # The need's word may extend a label word ("recycling" -> "recycl"); a label
+                # word may extend the need's only for long German stems ("komposti" ->
+                # "kompostier"): elsewhere "habit(ants)" would be "habitat", and "stark(en)"
+                # would be "Starkregen".
+                longer_label = lang == "de" and len(s) >= 7 and label.startswith(s)
+                extends = s.startswith(label) or longer_label
+                close = abs(len(s) - len(label)) <= 3 or (lang == "de" and len(label) >= 6)
+                compound = lang == "de" and len(label) >= 5 and s.endswith(label)
+                if (extends and close) or compound:
+                    if entry.theme not in best or entry.lang == text_lang:
+                        best[entry.theme] = entry
+        return list(best.values())
+
+
+def search_terms(text: str, limit: int = 12, skip: Iterable[str] = ()) -> dict[str, str]:
+    """Content words of the need (no function or generic words, nor the ``skip`` words such as
+    place names): lower-case stem in the text's language -> the word as written. The stems are
+    looked up in the solutions' own text."""
+    tokens = tokenize(text)
+    lang = guess_language(tokens)
+    skipped = {w.casefold() for w in skip}
+    terms: dict[str, str] = {}
+    for t in tokens:
+        if t.stop or t.lower in GENERIC_WORDS or t.lower in skipped or len(t.lower) < 4:
+            continue
+        if t.lower.isdigit():
+            continue
+        # Stems keep accents here: solution text is matched as written, with LCASE only.
+        s = _stemmer(lang).stemWord(t.lower) if lang in STEM_LANGUAGES else t.lower
+        if len(s) >= 4 and s not in terms and len(terms) < limit:
+            terms[s] = t.lower
+    return terms
+
+
+# ---------------------------------------------------------------- population
+
+_MULTIPLIERS = {
+    "k": 1_000,
+    "thousand": 1_000,
+    "tausend": 1_000,
+    "mil": 1_000,
+    "mille": 1_000,
+    "m": 1_000_000,
+    "mio": 1_000_000,
+    "million": 1_000_000,
+    "millions": 1_000_000,
+    "millionen": 1_000_000,
+    "millon": 1_000_000,
+    "millones": 1_000_000,
+    "mn": 1_000_000,
+}
+_POPULATION_AFTER = re.compile(
+    r"^\W*(?:de\s+|d\W)?(?:inhabitants?|residents?|people|population|citizens|einwohner\w*|"
+    r"bewohner\w*|menschen|habitantes|personas|pobladores|habitants?|personnes|âmes)\b",
+    re.IGNORECASE,
+)
+_POPULATION_BEFORE = re.compile(
+    r"(?:city|town|municipality|population|inhabitants|stadt|gemeinde|kommune|einwohnerzahl|"
+    r"ciudad|municipio|población|poblacion|ville|commune|population)\s+(?:of|with|von|mit|"
+    r"de|con|d|avec|about|around|rund|etwa|ca|approximately|unos|environ)?\W*"
+    r"(?:about|around|rund|etwa|ca|approximately|unos|environ|some)?\W*$",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(
+    r"(?<![\w.,])(\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+|\d+(?:[.,]\d+)?)"
+    r"(?:\s*(k|thousand|tausend|mil|mille|m|mio|millions?|millionen|mill[oó]n|millones|mn)\b\.?)?",
+    re.IGNORECASE,
+)
+_UNIT_AFTER = re.compile(
+    r"^\s*(?:%|€|\$|eur|euro|usd|dollars?|tonnes?|tons?|t\b|km|kg|ha|m2|m²|years?|jahre|años|"
+    r"ans|days?|households?|haushalte|hogares|ménages)",
+    re.IGNORECASE,
+)
+
+
+def _number_value(digits: str, multiplier: str | None) -> int:
+    mult = _MULTIPLIERS.get(fold(multiplier), 1_000_000) if multiplier else None
+    if re.fullmatch(r"\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+", digits) and not mult:
+        return int(re.sub(r"\D", "", digits))  # thousands separators: 300,000 / 300.000
+    value = float(digits.replace(",", "."))  # a decimal: 1.2 / 1,2 (million)
+    return int(round(value * (mult or 1)))
+
+
+def extract_population(text: str) -> int | None:
+    """The number of inhabitants a need mentions, or None.
+
+    A number counts when a population word follows it ("300,000 inhabitants",
+    "120.000 Einwohnern", "80 000 habitants") or a city word precedes it ("city of 300,000",
+    "Stadt mit 250.000"); "300k" or "1.2 million" count unless a unit follows (EUR, tonnes).
+    """
+    fallback: int | None = None
+    for m in _NUMBER.finditer(text):
+        digits, multiplier = m.group(1), m.group(2)
+        if multiplier and multiplier.lower() == "m" and re.match(r"\s", text[m.end(1) :]):
+            multiplier = None  # "30 m" is metres; "1.2M" is a million
+        value = _number_value(digits, multiplier)
+        if value < 500:
+            continue
+        after, before = text[m.end() :], text[: m.start()]
+        if re.fullmatch(r"(19|20)\d\d", digits) and not multiplier:
+            if not _POPULATION_AFTER.match(after):
+                continue  # a year
+        if _POPULATION_AFTER.match(after) or _POPULATION_BEFORE.search(before[-40:]):
+            return value
+        if multiplier and fallback is None and not _UNIT_AFTER.match(after):
+            fallback = value
+    return fallback
+
+
+# ---------------------------------------------------------------- countries
+
+
+@functools.cache
+def _country_names() -> dict[str, str]:
+    """Folded country name (English, official, common, and de/es/fr translations) -> alpha-2."""
+    names: dict[str, str] = {}
+    translators = []
+    for lang in ("de", "es", "fr"):
+        try:
+            translators.append(
+                gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang]).gettext
+            )
+        except OSError:  # pragma: no cover - pycountry ships these catalogues
+            continue
+    for c in pycountry.countries:
+        english = [c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)]
+        variants = {n for n in english if n}
+        for tr in translators:
+            variants |= {tr(n) for n in english if n}
+        for name in variants:
+            # "Bolivia, Plurinational State of" -> also "Bolivia"
+            for form in {name, name.split(",")[0], re.sub(r"\s*\(.*\)", "", name)}:
+                key = fold(form)
+                if len(key) >= 4 and key not in _AMBIGUOUS_COUNTRY_NAMES:
+                    names.setdefault(key, c.alpha_2)
+    return names
+
+
+@dataclass(frozen=True)
+class Mention:
+    value: str  # an ISO code or a GeoNames id
+    surface: str  # the words in the text
+    start: int  # first token index
+    end: int  # one past the last token index
+
+
+def find_countries(tokens: Sequence[Token]) -> list[Mention]:
+    """Country names in the text, longest match first (e.g. "Bosnia and Herzegovina")."""
+    names = _country_names()
+    found: list[Mention] = []
+    used = [False] * len(tokens)
+    for n in (4, 3, 2, 1):
+        for i in range(len(tokens) - n + 1):
+            if any(used[i : i + n]):
+                continue
+            surface = " ".join(t.text for t in tokens[i : i + n])
+            code = names.get(fold(surface))
+            if code is None or not tokens[i].text[:1].isupper():
+                continue
+            found.append(Mention(code, surface, i, i + n))
+            used[i : i + n] = [True] * n
+    return sorted(found, key=lambda m: m.start)
+
+
+# Big cities whose names are also common words in the needs people write ("Nice", "Split",
+# "Mobile", "Salé"): never taken as a city from free text (the city parameter still works).
+_NOT_CITIES = frozenset(
+    fold(w)
+    for w in """city town municipality mission union progress progreso center centre market
+    markets green energy smart victoria concordia esperanza libertad paz trinidad providence
+    harmony liberty independence unity nice split mobile reading sale male paradise hope bath
+    marks forest bello""".split()
+)
+
+
+def find_cities(tokens: Sequence[Token], country: str | None, taken: set[int]) -> list[Mention]:
+    """GeoNames cities named in the text: runs of up to three capitalised words.
+
+    Without a country named in the text only cities of 100,000 or more count (German nouns are
+    capitalised, and GeoNames knows many small towns called like common words); with a country,
+    only its cities count, of any size.
+    """
+    found: list[Mention] = []
+    used = set(taken)
+    for n in (3, 2, 1):
+        for i in range(len(tokens) - n + 1):
+            span = tokens[i : i + n]
+            if any(k in used for k in range(i, i + n)):
+                continue
+            if not all(t.text[:1].isupper() and not t.stop for t in span):
+                continue
+            surface = " ".join(t.text for t in span)
+            key = fold(surface)
+            # Three letters or fewer are mostly airport codes among GeoNames alternate names.
+            if len(key) < 4 or key in _NOT_CITIES or key in GENERIC_WORDS:
+                continue
+            records = geonames.candidates(surface)
+            if country:
+                records = [r for r in records if r["countrycode"] == country]
+            elif records and records[0]["population"] < 100_000:
+                records = []
+            if records:
+                found.append(Mention(str(records[0]["geonameid"]), surface, i, i + n))
+                used |= set(range(i, i + n))
+    return sorted(found, key=lambda m: m.start)
+
+
+# ---------------------------------------------------------------- the whole analysis
+
+
+@dataclass
+class Analysis:
+    language: str
+    themes: list[ThemeHit]
+    terms: dict[str, str]  # stem -> word as written
+    population: int | None
+    countries: list[Mention]
+    cities: list[Mention]
+
+
+def analyse(text: str, vocabulary: ThemeVocabulary, default_lang: str = "en") -> Analysis:
+    """Everything the matcher reads from a need's free text."""
+    tokens = tokenize(text)
+    lang = guess_language(tokens, default_lang)
+    countries = find_countries(tokens)
+    taken = {k for m in countries for k in range(m.start, m.end)}
+    country = countries[0].value if countries else None
+    cities = find_cities(tokens, country, taken)
+    places = [t.text for m in (*countries, *cities) for t in tokens[m.start : m.end]]
+    return Analysis(
+        language=lang,
+        themes=vocabulary.detect(text, lang),
+        terms=search_terms(text, skip=places),
+        population=extract_population(text),
+        countries=countries,
+        cities=cities,
+    )

@@ -1,0 +1,314 @@
+"""Writes: SPARQL Update (``/update``) and the Graph Store Protocol (``/data``), admin only.
+
+Both routes are off (404) unless ``CCKG_ADMIN_TOKEN`` is set, and then need
+``Authorization: Bearer <token>``. Every write passes the same SHACL gate as the loaders and
+lands with one ``store.replace_graphs`` call (staging + one atomic MOVE), so a refused write
+leaves the store untouched. ``/update`` runs on a scratch in-memory copy first; only the graphs
+it changed are validated and written. The private graph is writable only through ``/data``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import PROV, XSD
+
+from cckg.core import iris
+from cckg.webapp import get_store
+
+bp = Blueprint("admin", __name__)
+
+# Body media types for /data (Graph Store Protocol), mapped to rdflib parser names.
+RDF_BODY = {
+    "text/turtle": "turtle",
+    "application/x-turtle": "turtle",
+    "application/n-triples": "nt",
+    "text/plain": "nt",
+    "application/ld+json": "json-ld",
+}
+TOKEN_PARAMS = ("access_token", "token", "bearer", "auth")
+# Updates that would reach the network from the server are refused (no SSRF through admin).
+NETWORK_OPS = re.compile(r"\b(LOAD|SERVICE)\b", re.IGNORECASE)
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+
+
+class AdminError(Exception):
+    def __init__(self, status: int, message: str, **extra: object):
+        super().__init__(message)
+        self.status, self.message, self.extra = status, message, extra
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None, **extra) -> Response:
+    resp = jsonify({"status": status, "message": message, **extra})
+    resp.status_code = status
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+@bp.errorhandler(AdminError)
+def _admin_error(e: AdminError) -> Response:
+    return _error(e.status, e.message, **e.extra)
+
+
+@bp.before_request
+def _authorise() -> Response | None:
+    token = current_app.config.get("CCKG_ADMIN_TOKEN")
+    if not token:
+        return _error(404, "writes are disabled on this server (no CCKG_ADMIN_TOKEN is set)")
+    if any(p in request.args for p in TOKEN_PARAMS):
+        return _error(400, "never put a token in the URL; send 'Authorization: Bearer <token>'")
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    if not header or scheme.lower() != "bearer" or not given.strip():
+        return _error(
+            401,
+            "authentication required: send 'Authorization: Bearer <token>'",
+            {"WWW-Authenticate": 'Bearer realm="cckg-admin"'},
+        )
+    if not hmac.compare_digest(given.strip().encode(), str(token).encode()):
+        return _error(403, "the token is not valid for writes")
+    limit = int(current_app.config.get("CCKG_ADMIN_MAX_BYTES", DEFAULT_MAX_BYTES))
+    if request.content_length is not None and request.content_length > limit:
+        return _error(413, f"the body is larger than {limit} bytes")
+    return None
+
+
+# ---------------------------------------------------------------- shared write path
+
+
+def _graph_iri(value: str) -> URIRef:
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]+", value or ""):
+        raise AdminError(400, "the graph parameter must be an absolute IRI")
+    base = get_store().base_iri
+    if value.startswith(f"{base}graph/staging/"):
+        raise AdminError(400, "staging graphs are internal and cannot be written")
+    return URIRef(value)
+
+
+def _target() -> URIRef:
+    graph = request.args.get("graph")
+    if graph is not None and "default" in request.args:
+        raise AdminError(400, "give either ?graph=IRI or ?default, not both")
+    if graph is None:
+        if "default" in request.args:
+            raise AdminError(
+                400, "this store keeps all data in named graphs; name one with ?graph=IRI"
+            )
+        raise AdminError(400, "missing ?graph=IRI")
+    return _graph_iri(graph)
+
+
+def _stored_graph(name: URIRef) -> Graph:
+    return get_store().construct(
+        "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": name}, dataset="all"
+    )
+
+
+def _strip_metadata(name: URIRef, g: Graph) -> Graph:
+    from cckg.loaders.pipeline import CCKG_CONTENT_HASH
+
+    for pred in (PROV.generatedAtTime, CCKG_CONTENT_HASH):
+        g.remove((name, pred, None))
+    return g
+
+
+def _validate(graphs: dict[URIRef, Graph]) -> None:
+    """The loaders' SHACL gate; raises 422 with the violations when anything does not conform."""
+    from cckg.loaders.model import ParsedSource
+
+    store = get_store()
+    private = iris.private_graph(store.base_iri)
+    sources = []
+    for name, g in graphs.items():
+        path = Path("request")  # violations name the graph in their focus and record
+        if name == private:
+            sources.append(ParsedSource(path, "private", Graph(), private=g))
+        else:
+            sources.append(ParsedSource(path, str(name), g))
+    violations = _loader(store).validate(sources)
+    if violations:
+        raise AdminError(
+            422,
+            f"the data does not conform: {len(violations)} violation(s); nothing was written",
+            violations=[v.as_dict() for v in violations[:200]],
+        )
+
+
+def _loader(store):
+    from cckg.loaders.pipeline import Loader
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    loader = app.extensions.get("cckg_admin_loader")
+    if loader is None:  # shapes and ontology parsed once per app
+        loader = app.extensions["cckg_admin_loader"] = Loader(store, store.base_iri)
+    return loader
+
+
+def _write(graphs: dict[URIRef, Graph], drops: list[URIRef] | None = None) -> None:
+    """Validated graphs -> store, with fresh content hashes so caches see a new version."""
+    from cckg.loaders.pipeline import CCKG_CONTENT_HASH, content_hash
+
+    store = get_store()
+    now = Literal(datetime.now(UTC).isoformat(), datatype=XSD.dateTime)
+    parts: dict[URIRef, list[Graph]] = {}
+    for name, g in graphs.items():
+        meta = Graph()
+        meta.add((name, CCKG_CONTENT_HASH, Literal(content_hash(g))))
+        meta.add((name, PROV.generatedAtTime, now))
+        parts[name] = [g, meta]
+    if parts:
+        store.replace_graphs(parts)
+    if drops:
+        store.drop_graphs(drops)
+    invalidate_caches(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+def invalidate_caches(app: Flask) -> None:
+    """Forget everything derived from the store's content (after a write through this app)."""
+    from cckg.webapp import caching
+
+    caching.invalidate(app)
+    for key in ("cckg_search", "cckg_matcher"):
+        app.extensions.pop(key, None)
+
+
+def _parse_body() -> Graph:
+    ctype = (request.mimetype or "").lower()
+    fmt = RDF_BODY.get(ctype)
+    if fmt is None:
+        raise AdminError(
+            415, "send Turtle, N-Triples or JSON-LD (" + ", ".join(sorted(RDF_BODY)) + ")"
+        )
+    raw = request.get_data(cache=False)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise AdminError(400, "the body is not valid UTF-8") from e
+    g = Graph()
+    try:
+        g.parse(data=text, format=fmt, publicID=request.args.get("graph") or None)
+    except Exception as e:  # rdflib raises many types for syntax errors
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+        raise AdminError(400, f"{fmt} syntax error: {first}") from e
+    return g
+
+
+# ---------------------------------------------------------------- Graph Store Protocol
+
+
+@bp.route("/data", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
+def data() -> Response:
+    store = get_store()
+    name = _target()
+    exists = name in set(store.named_graphs())
+    if request.method in ("GET", "HEAD"):
+        if not exists:
+            raise AdminError(404, "no such graph")
+        body = _stored_graph(name).serialize(format="nt", encoding="utf-8")
+        return Response(body, mimetype="application/n-triples")
+    if request.method == "DELETE":
+        if not exists:
+            raise AdminError(404, "no such graph")
+        _write({}, drops=[name])
+        return Response(status=204)
+    incoming = _strip_metadata(name, _parse_body())
+    if request.method == "POST" and exists:
+        merged = _strip_metadata(name, _stored_graph(name))
+        for t in incoming:
+            merged.add(t)
+        incoming = merged
+    if not len(incoming):
+        raise AdminError(400, "the body holds no triples (use DELETE to remove a graph)")
+    _validate({name: incoming})
+    _write({name: incoming})
+    return Response(status=204 if exists else 201)
+
+
+# ---------------------------------------------------------------- SPARQL Update
+
+
+def _update_text() -> str:
+    if request.method != "POST":
+        raise AdminError(405, "send the update with POST")
+    if request.mimetype == "application/sparql-update":
+        raw = request.get_data(cache=False)
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise AdminError(400, "the update is not valid UTF-8") from e
+    if request.mimetype == "application/x-www-form-urlencoded":
+        texts = request.form.getlist("update")
+        if len(texts) != 1:
+            raise AdminError(400, "give exactly one 'update' parameter")
+        return texts[0]
+    raise AdminError(
+        415, "send application/sparql-update or a form with 'update' (SPARQL 1.1 Protocol)"
+    )
+
+
+def _graph_digests(store: ox.Store) -> dict[str, str]:
+    digests: dict[str, list[str]] = {}
+    for q in store:
+        key = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else ""
+        digests.setdefault(key, []).append(str(q))
+    return {
+        k: hashlib.sha256("\n".join(sorted(v)).encode()).hexdigest() for k, v in digests.items()
+    }
+
+
+def _to_rdflib_graph(store: ox.Store, name: str) -> Graph:
+    from cckg.core.store import to_rdflib
+
+    g = Graph()
+    for q in store.quads_for_pattern(None, None, None, ox.NamedNode(name)):
+        g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+    return g
+
+
+@bp.route("/update", methods=["GET", "POST"])
+def update() -> Response:
+    text = _update_text()
+    if NETWORK_OPS.search(text):
+        raise AdminError(400, "LOAD and SERVICE are not allowed in updates on this server")
+    store = get_store()
+    scratch = ox.Store()
+    scratch.load(store.export_nquads(), format=ox.RdfFormat.N_QUADS)
+    before = _graph_digests(scratch)
+    try:
+        scratch.update(text)
+    except SyntaxError as e:
+        raise AdminError(400, f"SPARQL Update syntax error: {str(e)[:300]}") from e
+    except (OSError, RuntimeError, ValueError) as e:
+        raise AdminError(400, f"the update failed: {str(e)[:300]}") from e
+    after = _graph_digests(scratch)
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    if not changed:
+        return _error(200, "the update changed nothing", changed=[])
+    base = store.base_iri
+    private = str(iris.private_graph(base))
+    if "" in changed:
+        raise AdminError(400, "this store keeps all data in named graphs; use GRAPH <…> { }")
+    for name in changed:
+        if name == private:
+            raise AdminError(403, "the private graph can be written only through /data")
+        if name.startswith(f"{base}graph/staging/"):
+            raise AdminError(400, "staging graphs are internal and cannot be written")
+    graphs = {
+        URIRef(n): _strip_metadata(URIRef(n), _to_rdflib_graph(scratch, n))
+        for n in changed
+        if n in after
+    }
+    graphs = {n: g for n, g in graphs.items() if len(g)}
+    drops = [URIRef(n) for n in changed if URIRef(n) not in graphs]
+    if graphs:
+        _validate(graphs)
+    _write(graphs, drops)
+    return _error(200, "update applied", changed=changed)

@@ -1,0 +1,216 @@
+"""The vocabulary documents under ``/def/``: ontology, SHACL shapes, theme and region schemes.
+
+Each is served by content negotiation (HTML or any RDF format) and by a fixed extension
+(``/def/cckg.ttl``, ``/def/themes.jsonld``, …). Turtle is the source file itself, comments
+included; other formats are serialised from it. Everything is read from the repository files
+once per app and cached there (the pyLODE page takes about a second to render).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, Response, abort, current_app, render_template, request
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, SKOS
+
+from cckg.core.ontology_docs import render_ontology_html
+from cckg.core.resources import resource_dir
+from cckg.webapp import conneg
+from cckg.webapp.linked_data import context_document, context_url, local_href, ui_lang
+
+bp = Blueprint("definitions", __name__)
+
+
+@dataclass(frozen=True)
+class VocabDoc:
+    name: str
+    title: str
+    files: tuple[Path, ...]
+    html: str  # "ontology" (pyLODE), "scheme" (concept tree) or "source" (the Turtle text)
+
+
+ONTOLOGY_DIR = resource_dir("ontology")
+SHAPES_DIR = resource_dir("shapes")
+DOCS = {
+    d.name: d
+    for d in (
+        VocabDoc("cckg", "cckg ontology", (ONTOLOGY_DIR / "cckg.ttl",), "ontology"),
+        VocabDoc(
+            "shapes",
+            "cckg SHACL shapes",
+            (SHAPES_DIR / "cckg-shapes.ttl", SHAPES_DIR / "private-shapes.ttl"),
+            "source",
+        ),
+        VocabDoc("themes", "Connective Cities themes", (ONTOLOGY_DIR / "themes.ttl",), "scheme"),
+        VocabDoc(
+            "regions", "Connective Cities world regions", (ONTOLOGY_DIR / "regions.ttl",), "scheme"
+        ),
+    )
+}
+BY_EXTENSION = {r.extension: r for r in conneg.REPRESENTATIONS}
+HTML_LANGS = ("en", "de")
+
+_lock = threading.Lock()
+
+
+@dataclass
+class _Loaded:
+    turtle: bytes  # the source file(s), concatenated
+    graph: Graph
+    etag: str
+
+
+def _loaded(app: Flask, doc: VocabDoc) -> _Loaded:
+    cache: dict[str, Any] = app.extensions.setdefault("cckg_def_docs", {})
+    if doc.name not in cache:
+        with _lock:
+            if doc.name not in cache:
+                # Turtle allows @prefix anywhere and the files use no blank-node labels, so the
+                # concatenation is one valid document (tests check it parses to the union).
+                turtle = b"\n".join(f.read_bytes() for f in doc.files)
+                graph = Graph().parse(data=turtle, format="turtle")
+                cache[doc.name] = _Loaded(turtle, graph, hashlib.sha256(turtle).hexdigest()[:20])
+    return cache[doc.name]
+
+
+def _ontology_html(app: Flask, doc: VocabDoc, lang: str) -> str:
+    lang = lang if lang in HTML_LANGS else "en"  # the ontology has en and de labels
+    cache: dict[str, str] = app.extensions.setdefault("cckg_def_html", {})
+    key = f"{doc.name}:{lang}"
+    if key not in cache:
+        with _lock:  # render once per app and language; pyLODE is not thread-safe (warnings)
+            if key not in cache:
+                cache[key] = render_ontology_html(doc.files[0], lang)
+    return cache[key]
+
+
+@dataclass
+class Concept:
+    iri: str
+    href: str | None
+    label: str
+    definition: str | None
+    alt_labels: list[str]
+    matches: list[tuple[str, str]]  # (label, IRI) of skos:closeMatch targets
+    children: list[Concept]
+
+
+def _match_label(iri: str) -> str:
+    sdg = "http://metadata.un.org/sdg/"
+    return f"SDG {iri[len(sdg) :]}" if iri.startswith(sdg) else iri
+
+
+def concept_tree(
+    graph: Graph, base: str, lang: str = "en"
+) -> tuple[str, str | None, list[Concept]]:
+    """(scheme title, description, top concepts with their narrower concepts) of a scheme file."""
+    scheme = next(graph.subjects(RDF.type, SKOS.ConceptScheme))
+
+    def text(node, predicate) -> str | None:
+        values = [v for v in graph.objects(node, predicate) if isinstance(v, Literal)]
+        chosen = (
+            [v for v in values if v.language == lang]
+            or [v for v in values if v.language in ("en", None)]
+            or values
+        )
+        return str(sorted(chosen)[0]) if chosen else None
+
+    def build(node: URIRef, seen: frozenset[URIRef]) -> Concept:
+        children = sorted(
+            (
+                build(c, seen | {node})
+                for c in set(graph.objects(node, SKOS.narrower))
+                if c not in seen
+            ),
+            key=lambda c: c.label.casefold(),
+        )
+        alt = sorted(str(a) for a in graph.objects(node, SKOS.altLabel) if a.language == lang)
+        matches = sorted(
+            (text(m, SKOS.prefLabel) or _match_label(str(m)), str(m))
+            for m in graph.objects(node, SKOS.closeMatch)
+        )
+        return Concept(
+            str(node), local_href(str(node), base), text(node, SKOS.prefLabel) or str(node),
+            text(node, SKOS.definition), alt, matches, children,
+        )  # fmt: skip
+
+    tops = sorted(
+        (build(t, frozenset()) for t in set(graph.objects(scheme, SKOS.hasTopConcept))),
+        key=lambda c: c.label.casefold(),
+    )
+    title = text(scheme, SKOS.prefLabel) or text(scheme, DCTERMS.title) or str(scheme)
+    return title, text(scheme, DCTERMS.description), tops
+
+
+def _serve(name: str, choice: conneg.Choice, fixed: bool) -> Response:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    doc = DOCS[name]
+    loaded = _loaded(app, doc)
+    media = choice.representation.media_type
+    lang = ui_lang() if media == conneg.HTML else ""
+    etag = f"{loaded.etag}-{hashlib.sha256((media + lang).encode()).hexdigest()[:8]}"
+    if request.if_none_match and request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    elif media == conneg.HTML:
+        response = Response(_html(app, doc, loaded, lang), content_type="text/html; charset=utf-8")
+    elif media == conneg.TURTLE:
+        response = Response(loaded.turtle, content_type="text/turtle; charset=utf-8")
+    else:
+        body = conneg.serialize(loaded.graph, choice, context_url(), context_document())
+        response = Response(body, content_type=choice.content_type)
+    path = f"/def/{name}"
+    if fixed:
+        origin = current_app.config.get("CCKG_LD_CORS_ORIGIN", "*")
+        if origin and media != conneg.HTML:
+            response.headers["Access-Control-Allow-Origin"] = origin
+    else:
+        conneg.decorate(response, choice, path)
+    response.set_etag(etag, weak=True)
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
+
+
+def _html(app: Flask, doc: VocabDoc, loaded: _Loaded, lang: str) -> str:
+    if doc.html == "ontology":
+        return _ontology_html(app, doc, lang)
+    alternates = [
+        (r.title, r.media_type, url)
+        for r, url in conneg.alternates(f"/def/{doc.name}", conneg.RDF_REPRESENTATIONS)
+    ]
+    if doc.html == "scheme":
+        base = current_app.config["CCKG_BASE_IRI"]
+        title, description, tops = concept_tree(loaded.graph, base, lang)
+        return render_template(
+            "scheme.html", title=title, description=description, tops=tops, alternates=alternates
+        )
+    sources = [(f.name, f.read_text(encoding="utf-8")) for f in doc.files]
+    return render_template("source.html", title=doc.title, sources=sources, alternates=alternates)
+
+
+@bp.record_once
+def _prerender(state: Any) -> None:
+    # pyLODE takes about a second and toggles process-wide warning filters: render the English
+    # page at start-up, before request threads run (test apps render on first use).
+    if not state.app.testing:
+        _ontology_html(state.app, DOCS["cckg"], "en")
+
+
+@bp.get("/def/<name>")
+def vocabulary(name: str) -> Response:
+    if name not in DOCS:
+        abort(404, description=f"no document /def/{name}; try one of: {', '.join(DOCS)}")
+    return _serve(name, conneg.negotiate(), fixed=False)
+
+
+@bp.get("/def/<name>.<ext>")
+def vocabulary_file(name: str, ext: str) -> Response:
+    if name not in DOCS or ext not in BY_EXTENSION:
+        abort(404, description=f"no document /def/{name}.{ext}")
+    representation = BY_EXTENSION[ext]
+    return _serve(name, conneg.Choice(representation, representation.media_type, True), fixed=True)

@@ -1,0 +1,98 @@
+"""Matching: ``/api/match`` (JSON) and ``/match`` (an HTML form that works without JavaScript)."""
+
+from __future__ import annotations
+
+import threading
+
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+
+from cckg.core.matching import KINDS, MAX_LIMIT, Matcher, MatchError, MatchRequest, MatchResponse
+from cckg.webapp import get_store
+
+bp = Blueprint("match", __name__)
+_lock = threading.Lock()
+
+
+def get_matcher(app: Flask | None = None) -> Matcher:
+    """One Matcher per app (it caches the theme labels), created on first use."""
+    app = app or current_app
+    matcher = app.extensions.get("cckg_matcher")
+    if matcher is None:
+        with _lock:
+            matcher = app.extensions.get("cckg_matcher")
+            if matcher is None:
+                matcher = app.extensions["cckg_matcher"] = Matcher(get_store(app))
+    return matcher
+
+
+def _values(name: str) -> tuple[str, ...]:
+    """Repeated parameters and comma-separated lists alike: kind=solution&kind=city or
+    kind=solution,city."""
+    out: list[str] = []
+    for value in request.args.getlist(name):
+        out.extend(v.strip() for v in value.split(",") if v.strip())
+    return tuple(out)
+
+
+def _request() -> MatchRequest:
+    limit_text = request.args.get("limit", "").strip()
+    if limit_text and not limit_text.isdigit():
+        raise MatchError("limit", f"limit must be a whole number from 1 to {MAX_LIMIT}")
+    return MatchRequest(
+        text=request.args.get("text", ""),
+        theme=request.args.get("theme") or None,
+        city=request.args.get("city") or None,
+        langs=_values("lang"),
+        kinds=_values("kind") or KINDS,
+        limit=int(limit_text) if limit_text else 10,
+        need=request.args.get("need") or None,
+        offer=request.args.get("offer") or None,
+    )
+
+
+def _bad_request(e: MatchError):
+    body = {"status": 400, "error": "Bad Request", "parameter": e.param, "message": e.message}
+    return jsonify(body), 400
+
+
+@bp.get("/api/match")
+def api_match():
+    try:
+        response: MatchResponse = get_matcher().match(_request())
+    except MatchError as e:
+        return _bad_request(e)
+    body = response.as_dict()
+    body["attribution"] = "City data: GeoNames (https://www.geonames.org/), CC BY 4.0."
+    return jsonify(body)
+
+
+@bp.get("/match")
+def match_page():
+    matcher = get_matcher()
+    form = {
+        "text": request.args.get("text", ""),
+        "theme": request.args.get("theme", ""),
+        "city": request.args.get("city", ""),
+        "lang": ", ".join(_values("lang")),
+        "kinds": _values("kind"),
+        "need": request.args.get("need", ""),
+        "offer": request.args.get("offer", ""),
+    }
+    asked = any(request.args.get(k) for k in ("text", "theme", "need", "offer"))
+    response, error, status = None, None, 200
+    if asked:
+        try:
+            response = matcher.match(_request())
+        except MatchError as e:
+            error, status = e, 400
+    return (
+        render_template(
+            "match.html",
+            form=form,
+            kinds=KINDS,
+            themes=matcher.themes(),
+            response=response,
+            error=error,
+        ),
+        status,
+    )
