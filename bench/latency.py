@@ -65,7 +65,7 @@ def _ms(x: float | None) -> float | None:
 
 
 def task_names() -> list[str]:
-    from cckg.core.named_queries import load_queries
+    from cckg.core.queries import load_queries
 
     return [*load_queries(), *MATCH_REQUESTS]
 
@@ -153,18 +153,18 @@ def _open(engine: str, source: str) -> Any:
 
 
 def _task(store: Any, matcher: Any, name: str) -> Callable[[], int]:
-    from cckg.core import matching, named_queries
+    from cckg.core import matching, queries
 
     if name in MATCH_REQUESTS:
         request = matching.MatchRequest(**MATCH_REQUESTS[name])
         return lambda: len(matcher.match(request).results)
     query = _queries()[name]
-    return lambda: len(named_queries.run(store, query, {})[1])
+    return lambda: len(queries.run(store, query, {})[1])
 
 
 @cache
 def _queries() -> dict[str, Any]:
-    from cckg.core.named_queries import load_queries
+    from cckg.core.queries import load_queries
 
     return load_queries()
 

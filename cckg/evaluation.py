@@ -152,7 +152,7 @@ def baseline(store: Store, text: str) -> list[str]:
     words = baseline_words(text)
     if not words:
         return []
-    rows = run(store, "baseline_keyword_solutions", rows={"word": [Literal(w) for w in words]})
+    rows = run(store, "match_keyword_baseline", rows={"word": [Literal(w) for w in words]})
     return [_slug(str(r["candidate"])) for r in rows]
 
 

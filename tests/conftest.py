@@ -269,6 +269,7 @@ def pytest_configure(config) -> None:
 
 # ---------------------------------------------------------------- the demo store
 
+
 @pytest.fixture(scope="session")
 def demo_store_path(tmp_path_factory) -> Path:
     """The real curated data + reference data (only the GeoNames cities it links to), loaded

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from rdflib import Dataset, Literal, URIRef
 
 from cckg.cli import main
-from cckg.core import named_queries as nq
+from cckg.core import queries as nq
 
-QUERY_FILES = sorted(nq.QUERIES_DIR.glob("*.rq"))
+QUERY_FILES = sorted(nq.queries_dir().glob("*.rq"))
 ID = "https://w3id.org/cckg/id/"
 CCKG = "https://w3id.org/cckg/def/cckg#"
 # Not rdflib's XSD: pytest probes module globals, and closed namespaces warn on that.
@@ -49,7 +49,7 @@ EXTRA_RUNS = [
 @pytest.fixture(scope="module")
 def named() -> dict[str, nq.NamedQuery]:
     """Every named query, parsed once (rdflib's SPARQL parser takes ~0.1 s per file)."""
-    return nq.load_queries()
+    return nq.named_queries()
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +103,7 @@ def _compare(query: nq.NamedQuery, params: dict[str, str], demo_store, ds: Datas
 
 def test_at_least_twelve_queries():
     assert len(QUERY_FILES) >= 12
-    assert not list(nq.QUERIES_DIR.glob("*.sparql"))
+    assert not list(nq.queries_dir().glob("*.sparql"))
 
 
 @pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: p.stem)
@@ -124,8 +124,23 @@ def test_bound_parameters_give_the_same_rows_on_both_engines(
 
 
 def test_internal_queries_parse():
-    for path in sorted(nq.INTERNAL_DIR.glob("*.rq")):
-        assert nq.internal_query(path.stem)
+    for path in sorted((nq.queries_dir() / "internal").glob("*.rq")):
+        assert nq.helper(f"internal/{path.stem}")
+
+
+@pytest.mark.parametrize("name", [n for n in nq.names() if "/" in n])
+def test_every_helper_query_parses(name):
+    """The registry does not parse helpers at run time: this is their syntax check."""
+    nq.prepareQuery(nq.helper(name))
+
+
+def test_query_files_follow_one_naming_rule():
+    """``verb_noun.rq`` in snake case, everywhere under queries/."""
+    verbs = ("count", "describe", "expand", "find", "get", "list", "match")
+    for name in nq.names():
+        stem = name.rsplit("/", 1)[-1]
+        assert re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)+", stem), name
+        assert stem.split("_", 1)[0] in verbs, name
 
 
 def test_load_queries_skips_internal(named):

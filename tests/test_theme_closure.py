@@ -7,7 +7,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import SKOS
 
 from cckg.core import theme_closure
-from cckg.core.named_queries import QUERIES_DIR
+from cckg.core.queries import queries_dir
 
 THEME = "https://w3id.org/cckg/id/theme/"
 
@@ -46,6 +46,6 @@ def test_render_replaces_an_edited_block(tmp_path):
 
 
 def test_named_queries_use_no_broader_paths():
-    for path in sorted(QUERIES_DIR.glob("*.rq")):
+    for path in sorted(queries_dir().glob("*.rq")):
         text = path.read_text(encoding="utf-8")
         assert "broader*" not in text and "broader+" not in text, path.name

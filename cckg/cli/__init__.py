@@ -372,7 +372,7 @@ def query_command(
     Parameters are declared in the query's '#+ param:' header and bound as RDF terms. A paged
     query (one with a LIMIT) returns one page: --limit rows from --offset on.
     """
-    from cckg.core import named_queries as nq
+    from cckg.core import queries as nq
     from cckg.core.store import StoreError, open_store
 
     try:

@@ -32,7 +32,6 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import pycountry
@@ -40,13 +39,11 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from cckg.core import geonames, iris, text_analysis
-from cckg.core.resources import resource_dir
+from cckg.core import geonames, iris, queries, text_analysis
 from cckg.core.sparql_text import _where_group_start, term_n3
 from cckg.core.store import Store
 
 KINDS = ("solution", "institution", "practitioner", "city")
-QUERY_DIR = resource_dir("queries") / "match"
 MAX_LIMIT = 50
 STATUS_LABELS = {1: "idea", 2: "pilot", 3: "implemented", 4: "scaled"}
 
@@ -213,16 +210,9 @@ class MatchResponse:
 
 
 @functools.cache
-def _query_texts(directory: Path = QUERY_DIR) -> dict[str, str]:
-    """The matching queries, keyed by file stem; read once per process."""
-    texts = {p.stem: p.read_text(encoding="utf-8") for p in sorted(directory.glob("*.rq"))}
-    if not texts:
-        raise FileNotFoundError(f"no matching queries in {directory}")
-    return texts
-
-
 def query_text(name: str) -> str:
-    return _query_texts()[name]
+    """The text of ``queries/match/NAME.rq``, from the query registry."""
+    return queries.helper(f"match/{name}")
 
 
 def with_rows(query: str, variables: Sequence[str], rows: Iterable[Sequence[Node | None]]) -> str:
@@ -1011,12 +1001,12 @@ class Matcher:
         theme_rows = {"theme": [URIRef(t) for t in missing]}
         postings: dict[str, dict[str, None]] = {t: {} for t in missing}
         facts: dict[str, dict[str, Any]] = {}  # the holders not kept yet
-        for row in run(self.store, "theme_holders", rows=theme_rows):
+        for row in run(self.store, "list_theme_holders", rows=theme_rows):
             x = row["x"]
             postings[row["theme"]][x] = None
             if x not in cache.holders:
                 _add_facts(facts.setdefault(x, {"kind": SHORTLIST_KINDS[row["kind"]]}), row)
-        for row in run(self.store, "theme_holder_agents", rows=theme_rows):
+        for row in run(self.store, "list_theme_holder_agents", rows=theme_rows):
             f, role, agent = facts.get(row["x"]), ROLE_CODES[row["role"]], row["agent"]
             if f is None:
                 continue
@@ -1031,7 +1021,8 @@ class Matcher:
         unread = sorted(based_on - facts.keys() - cache.holders.keys() - cache.based_on.keys())
         if unread:
             solutions: dict[str, dict[str, Any]] = {}
-            for row in run(self.store, "solution_facts", rows={"x": [URIRef(x) for x in unread]}):
+            rows = {"x": [URIRef(x) for x in unread]}
+            for row in run(self.store, "get_solution_facts", rows=rows):
                 _add_facts(solutions.setdefault(row["x"], {"kind": "Solution"}), row)
             cache.based_on.update((x, _holder(f)) for x, f in solutions.items())
         # The holders before the postings: another thread may read them.
@@ -1295,7 +1286,8 @@ class Matcher:
         if not missing:
             return
         places: dict[str, tuple[tuple[str, ...], int | None]] = {a: ((), None) for a in missing}
-        for row in run(self.store, "agent_places", rows={"agent": [URIRef(a) for a in missing]}):
+        rows = {"agent": [URIRef(a) for a in missing]}
+        for row in run(self.store, "list_agent_places", rows=rows):
             countries, population = places[row["agent"]]
             if "country" in row and row["country"] not in countries:
                 countries += (row["country"],)
@@ -1311,7 +1303,7 @@ class Matcher:
         if missing:
             found: dict[str, list[tuple[str, str, str, str]]] = {a: [] for a in missing}
             for row in run(
-                self.store, "agent_holders", rows={"agent": [URIRef(a) for a in missing]}
+                self.store, "list_agent_holders", rows={"agent": [URIRef(a) for a in missing]}
             ):
                 role, cls = row["role"].rsplit("#", 1)[-1], row["type"].rsplit("#", 1)[-1]
                 found[row["agent"]].append((row["x"], role, cls, row["theme"]))
@@ -1327,7 +1319,7 @@ class Matcher:
         missing = sorted({s for s in solutions if s not in cache.texts})
         if missing:
             texts: dict[str, list[str]] = {s: [] for s in missing}
-            rows = run(self.store, "solution_texts", rows={"x": [URIRef(s) for s in missing]})
+            rows = run(self.store, "list_solution_texts", rows={"x": [URIRef(s) for s in missing]})
             for row in rows:
                 texts[row["x"]].append(row["text"])
             # One string per solution; the newline keeps a stem from spanning two texts.

@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 
 from rdflib import Literal
 
-from cckg.core.resources import resource_dir
+from cckg.core.queries import helper
 from cckg.core.store import Store
 
-QUERIES = resource_dir("queries") / "search"
 CCKG = "https://w3id.org/cckg/def/cckg#"
 KIND_OF_TYPE = {
     CCKG + "Solution": "solution",
@@ -94,7 +93,7 @@ class SearchResult:
 
 
 def _read(name: str) -> str:
-    return (QUERIES / name).read_text(encoding="utf-8")
+    return helper(f"search/{name}")
 
 
 class SearchIndex:
@@ -110,7 +109,7 @@ class SearchIndex:
         self._load_documents(store)
 
     def _load_vocabulary(self, store: Store) -> None:
-        for row in store.select(_read("vocabulary.rq")):
+        for row in store.select(_read("list_search_vocabulary")):
             x, f, v = str(row["x"]), str(row["field"]), row["value"]
             if f == "label" and isinstance(v, Literal):
                 self.labels[x].setdefault(v.language or "", str(v))
@@ -123,7 +122,7 @@ class SearchIndex:
                 self.region_of[x] = str(v)
 
     def _load_documents(self, store: Store) -> None:
-        for row in store.select(_read("documents.rq")):
+        for row in store.select(_read("list_search_documents")):
             iri = str(row["s"])
             doc = self.docs.get(iri)
             if doc is None:

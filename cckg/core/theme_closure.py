@@ -70,7 +70,7 @@ def block(pairs: set[tuple[URIRef, URIRef]]) -> str:
     lines = [
         MARKER,
         "# skos:broaderTransitive: the transitive closure of skos:broader, which named queries",
-        "# join on instead of skos:broader+ / skos:broader* paths (see cckg/core/theme_closure.py).",
+        "# join on instead of skos:broader+ / skos:broader* paths (cckg/core/theme_closure.py).",
         "",
     ]
     for theme in sorted(by_theme):

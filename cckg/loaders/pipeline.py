@@ -131,8 +131,6 @@ def provenance(source: ParsedSource, base: str, when: datetime, digest: str) -> 
     return g
 
 
-
-
 class Loader:
     """Validates parsed sources against the shapes and writes them in one transaction."""
 

@@ -24,7 +24,7 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 
 from cckg import __version__
-from cckg.core.named_queries import internal_query
+from cckg.core.queries import helper
 
 EXTENSION = "cckg_caching"
 
@@ -52,7 +52,7 @@ def _state(app: Flask) -> _State:
 
 
 def compute_version(store: Any) -> StoreVersion:
-    rows = store.select(internal_query("store_version"), dataset="public")
+    rows = store.select(helper("internal/get_store_version"), dataset="public")
     lines = sorted(f"{r['g']} {r['hash']} {r.get('time', '')}" for r in rows)
     # The code version is part of the tag: a new release may render the same data differently.
     digest = hashlib.sha256("\n".join([__version__, *lines]).encode()).hexdigest()

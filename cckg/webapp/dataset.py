@@ -25,7 +25,7 @@ from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, VOID, XSD
 
 from cckg.core import iris
-from cckg.core.named_queries import internal_query
+from cckg.core.queries import helper
 from cckg.core.settings import ONTOLOGY_NS
 from cckg.webapp import caching, conneg, get_store
 from cckg.webapp.linked_data import rdf_response, ui_lang
@@ -133,10 +133,10 @@ def dataset_info(store: Any, base: str) -> DatasetInfo:
     """Counts and metadata of the public graphs (the caller caches it per store version)."""
     counts = {
         str(r["g"]): int(r["triples"])
-        for r in store.select(internal_query("graph_counts"), dataset="public")
+        for r in store.select(helper("internal/count_graph_triples"), dataset="public")
     }
     meta: dict[str, dict[str, list[Any]]] = {}
-    for r in store.select(internal_query("graph_metadata"), dataset="public"):
+    for r in store.select(helper("internal/get_graph_metadata"), dataset="public"):
         meta.setdefault(str(r["g"]), {}).setdefault(str(r["p"]), []).append(r["o"])
     graphs = []
     for iri in sorted(counts):
@@ -154,8 +154,8 @@ def dataset_info(store: Any, base: str) -> DatasetInfo:
             GraphInfo(iri, name, title, counts[iri], policy, sources,
                       str(generated) if generated else None, dump)
         )  # fmt: skip
-    predicates = [str(r["p"]) for r in store.select(internal_query("dataset_predicates"))]
-    class_rows = store.select(internal_query("dataset_classes"), dataset="public")
+    predicates = [str(r["p"]) for r in store.select(helper("internal/count_dataset_predicates"))]
+    class_rows = store.select(helper("internal/count_dataset_classes"), dataset="public")
     classes = sorted(
         (str(r["class"]), int(r["entities"]), str(r["example"]))
         for r in class_rows

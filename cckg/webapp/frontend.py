@@ -10,8 +10,7 @@ from flask import Blueprint, current_app, render_template, request
 from rdflib import Literal, URIRef
 from werkzeug.wrappers import Response
 
-from cckg.core.named_queries import load_queries
-from cckg.core.resources import resource_dir
+from cckg.core.queries import helper, helper_source, named_queries
 from cckg.core.sparql_text import substitute_term
 from cckg.webapp import get_store
 from cckg.webapp.caching import cached
@@ -19,17 +18,10 @@ from cckg.webapp.i18n import current_lang
 
 bp = Blueprint("frontend", __name__)
 
-QUERY_DIR = resource_dir("queries") / "frontend"
-
-
-def _query(name: str) -> str:
-    return (QUERY_DIR / f"{name}.rq").read_text(encoding="utf-8")
-
-
-CLASS_COUNTS = _query("class-counts")
-PROPERTY_COUNTS = _query("property-counts")
-GRAPHS = _query("graphs")
-GRAPH_SIZES = _query("graph-sizes")
+CLASS_COUNTS = helper_source("pages/count_class_instances")
+PROPERTY_COUNTS = helper_source("pages/count_property_uses")
+GRAPHS = helper_source("pages/list_graphs")
+GRAPH_SIZES = helper("internal/count_graph_triples")
 
 
 def short(iri: str) -> str:
@@ -41,7 +33,7 @@ def _explore_data() -> dict[str, Any]:
     store = get_store()
     classes = [(str(r["class"]), int(r["n"])) for r in store.select(CLASS_COUNTS)]
     props = [(str(r["property"]), int(r["n"])) for r in store.select(PROPERTY_COUNTS)]
-    sizes = {str(r["graph"]): int(r["n"]) for r in store.select(GRAPH_SIZES)}
+    sizes = {str(r["g"]): int(r["triples"]) for r in store.select(GRAPH_SIZES)}
     graphs: dict[str, dict[str, Any]] = {}
     for r in store.select(GRAPHS):
         g = graphs.setdefault(str(r["graph"]), {"iri": str(r["graph"]), "license": set()})
@@ -93,7 +85,7 @@ def explore() -> str:
 def named_query_examples() -> list[dict[str, str]]:
     return [
         {"name": q.name, "title": q.title, "description": q.description, "text": q.text}
-        for q in sorted(load_queries().values(), key=lambda q: q.title)
+        for q in sorted(named_queries().values(), key=lambda q: q.title)
     ]
 
 
@@ -222,9 +214,9 @@ def page_url(page: int) -> str:
 # ---------------------------------------------------------------- entity sections
 
 ENTITY_QUERIES = {
-    "solution": _query("entity-queries-solution"),
-    "city": _query("entity-queries-city"),
-    "practitioner": _query("entity-queries-practitioner"),
+    "solution": helper_source("pages/get_solution_overview"),
+    "city": helper_source("pages/get_city_overview"),
+    "practitioner": helper_source("pages/get_practitioner_overview"),
 }
 _SAFE_IRI = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
 _POINT = re.compile(r"POINT\s*\(\s*(-?[\d.]+)\s+(-?[\d.]+)\s*\)", re.I)

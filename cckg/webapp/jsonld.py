@@ -17,28 +17,9 @@ from rdflib import OWL, RDF, BNode, Graph, Literal
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
+from cckg.core.prefixes import PREFIXES
 from cckg.core.resources import resource_dir
 from cckg.core.settings import ONTOLOGY_NS
-
-PREFIXES = {
-    "cckg": ONTOLOGY_NS,
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "geo": "http://www.opengis.net/ont/geosparql#",
-    "schema": "https://schema.org/",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "org": "http://www.w3.org/ns/org#",
-    "vann": "http://purl.org/vocab/vann/",
-    "void": "http://rdfs.org/ns/void#",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "sd": "http://www.w3.org/ns/sparql-service-description#",
-    "sh": "http://www.w3.org/ns/shacl#",
-}
 
 # External properties: term -> (compact IRI, values are IRIs). Names must not clash with the
 # ontology's local names (checked when the context is built).

@@ -21,7 +21,7 @@ from rdflib.namespace import DCTERMS, SKOS, XSD
 from rdflib.term import Node
 
 from cckg.core import iris
-from cckg.core.named_queries import internal_query
+from cckg.core.queries import helper
 from cckg.core.settings import ONTOLOGY_NS
 from cckg.webapp import caching, conneg, get_store
 from cckg.webapp.jsonld import PREFIXES, build_context
@@ -66,8 +66,8 @@ class Description:
 def describe(store: Any, iri: URIRef, inbound_cap: int = DEFAULT_INBOUND_CAP) -> Description:
     """The public description of ``iri``; empty when the store knows nothing about it."""
     bindings = {"thing": iri}
-    outbound = store.construct(internal_query("describe_outbound"), bindings, dataset="public")
-    inbound = store.construct(internal_query("describe_inbound"), bindings, dataset="public")
+    outbound = store.construct(helper("internal/describe_outbound"), bindings, dataset="public")
+    inbound = store.construct(helper("internal/describe_inbound"), bindings, dataset="public")
     links = sorted(
         {(s, p) for s, p, o in inbound if o == iri and isinstance(s, URIRef)},
         key=lambda sp: (str(sp[1]), str(sp[0])),
@@ -289,7 +289,7 @@ def property_labels() -> dict[str, str]:
     """Property IRI -> English label (from the ontology in the store), once per store version."""
 
     def compute() -> dict[str, str]:
-        rows = get_store().select(internal_query("property_labels"), dataset="public")
+        rows = get_store().select(helper("internal/list_property_labels"), dataset="public")
         out: dict[str, str] = {}
         for r in sorted(rows, key=lambda r: (r["label"].language != "en", str(r["label"]))):
             out.setdefault(str(r["p"]), str(r["label"]))

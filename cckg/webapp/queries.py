@@ -16,7 +16,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, render_templat
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from cckg.core import named_queries as nq
+from cckg.core import queries as nq
 from cckg.webapp import get_store
 from cckg.webapp.linked_data import local_href, short_iri
 
@@ -31,16 +31,9 @@ _lock = threading.Lock()
 
 
 def queries(app: Flask | None = None) -> dict[str, nq.NamedQuery]:
-    """The named queries, loaded and parsed once per app (a broken file fails the first call)."""
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    loaded = app.extensions.get("cckg_named_queries")
-    if loaded is None:
-        with _lock:
-            loaded = app.extensions.get("cckg_named_queries")
-            if loaded is None:
-                directory = app.config.get("CCKG_QUERIES_DIR", nq.QUERIES_DIR)
-                loaded = app.extensions.setdefault("cckg_named_queries", nq.load_queries(directory))
-    return loaded
+    """The named queries of the registry (parsed once per process; a broken file fails the
+    first call)."""
+    return nq.named_queries()
 
 
 @bp.record_once

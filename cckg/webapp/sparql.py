@@ -39,6 +39,7 @@ from werkzeug.datastructures import MIMEAccept, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_accept_header
 
+from cckg.core import prefixes
 from cckg.core.query_pool import (
     RDF_FORMATS,
     RESULT_FORMATS,
@@ -159,14 +160,7 @@ SD_RESULT_FORMATS = [
     "N-Quads",
     "TriG",
 ]
-STD_PREFIXES = {
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-}
+STD_PREFIXES = prefixes.subset("rdf", "rdfs", "owl", "xsd", "skos", "dcterms")
 _HOST_RE = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
 
 
