@@ -1,6 +1,6 @@
-"""The embedded store's atomic graph replacement (cckg/bulk_replace.py): each way of writing
-gives exactly the new graphs, blank nodes never merge, and a committed big write that a crash
-interrupted is finished when the store is next opened."""
+"""The embedded store's atomic graph replacement (cckg.core.store.bulk_replace): each way of
+writing gives exactly the new graphs, blank nodes never merge, and a committed big write that a
+crash interrupted is finished when the store is next opened."""
 
 from __future__ import annotations
 
@@ -15,8 +15,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from cckg.core import bulk_replace
-from cckg.core.store import PENDING, EmbeddedStore, canonical_hash, to_rdflib
+from cckg.core.store import PENDING, EmbeddedStore, bulk_replace, canonical_hash, to_rdflib
 
 G1 = URIRef("https://w3id.org/cckg/graph/files/one")
 G2 = URIRef("https://w3id.org/cckg/graph/files/two")
@@ -181,7 +180,7 @@ WRITER = """
 import sys
 from pathlib import Path
 from rdflib import URIRef
-from cckg.core import bulk_replace
+from cckg.core.store import bulk_replace
 from cckg.core.store import EmbeddedStore
 bulk_replace.TRANSACTION_MAX = bulk_replace.BULK_ATOMIC = 1000  # force the journal
 n, tag = int(sys.argv[2]), sys.argv[3]

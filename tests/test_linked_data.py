@@ -196,7 +196,7 @@ def test_theme_page_lists_labels_of_inbound_and_outbound_links(client):
 
 
 def test_inbound_links_are_capped(app, demo_store):
-    from cckg.webapp.linked_data import describe
+    from cckg.webapp.pages.linked_data import describe
 
     full = describe(demo_store, URIRef(ID + "country/de"))
     capped = describe(demo_store, URIRef(ID + "country/de"), inbound_cap=3)

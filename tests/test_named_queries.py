@@ -433,7 +433,7 @@ def test_remote_store_gives_the_same_rows_and_descriptions(sparql_server, demo_s
     """Every named query and a linked-data description through each remote store (a real
     Oxigraph server, a real Virtuoso; inline VALUES) equal the embedded store's; the private
     graph is loaded there too and must stay invisible."""
-    from cckg.webapp.linked_data import describe
+    from cckg.webapp.pages.linked_data import describe
 
     data = Dataset()  # the whole store, private graph included
     data.parse(data=demo_store.export_nquads(), format="nquads")

@@ -46,7 +46,7 @@ from rdflib.query import Result
 from cckg.core import iris
 from cckg.core.store import EmbeddedStore, RemoteStore
 from cckg.webapp import create_app
-from cckg.webapp.sparql import close_pool, pool_for
+from cckg.webapp.pages.sparql import close_pool, pool_for
 from cckg.webapp.sparql_guard import scan
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -437,7 +437,7 @@ def serve(host: str, port: int, threads: int) -> None:
 def _warm_up(app: Any) -> None:
     """Load the matcher's vocabulary and name indexes while the server already answers, so
     the first match request does not pay for them (1-3 s)."""
-    from cckg.webapp.match import get_matcher
+    from cckg.webapp.store import get_matcher
 
     try:
         get_matcher(app).warm_up()

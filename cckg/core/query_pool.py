@@ -9,15 +9,14 @@ write-ahead log); so a worker reopens when the store's files changed since it op
 worker that exceeds the time limit gets SIGKILL and is replaced in the background, while the
 other workers keep answering. A worker exits by itself when the server process is gone.
 
-This module imports only the standard library and pyoxigraph, because workers import it.
-Results are produced here as bytes in the negotiated format, capped at ``row_cap`` rows or
-triples, so the server process only passes them on.
+This module imports only the standard library, pyoxigraph and ``query_jobs`` (likewise),
+because workers import it. Results are produced in the workers as bytes in the negotiated
+format, capped at ``row_cap`` rows or triples, so the server process only passes them on.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import queue
@@ -26,177 +25,31 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from itertools import islice
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 
+from cckg.core.query_jobs import QueryJob, QueryOutcome, failure, run_job
+
 log = logging.getLogger("cckg.sparql")
-
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
-# name -> (pyoxigraph format, media type sent in Content-Type)
-RESULT_FORMATS: dict[str, tuple[ox.QueryResultsFormat, str]] = {
-    "json": (ox.QueryResultsFormat.JSON, "application/sparql-results+json"),
-    "xml": (ox.QueryResultsFormat.XML, "application/sparql-results+xml"),
-    "csv": (ox.QueryResultsFormat.CSV, "text/csv; charset=utf-8"),
-    "tsv": (ox.QueryResultsFormat.TSV, "text/tab-separated-values; charset=utf-8"),
-}
-RDF_FORMATS: dict[str, tuple[ox.RdfFormat, str]] = {
-    "turtle": (ox.RdfFormat.TURTLE, "text/turtle; charset=utf-8"),
-    "ntriples": (ox.RdfFormat.N_TRIPLES, "application/n-triples"),
-    "jsonld": (ox.RdfFormat.JSON_LD, "application/ld+json"),
-    "rdfxml": (ox.RdfFormat.RDF_XML, "application/rdf+xml"),
-    "nquads": (ox.RdfFormat.N_QUADS, "application/n-quads"),
-    "trig": (ox.RdfFormat.TRIG, "application/trig"),
-}
-QUAD_FORMATS = {"nquads", "trig"}
+OPEN_ATTEMPTS = 6
 
 
-@dataclass(frozen=True)
-class QueryJob:
-    """Everything a worker needs; plain data, so it pickles cheaply."""
-
-    query: str
-    default_graphs: tuple[str, ...]
-    named_graphs: tuple[str, ...]
-    results_format: str = "json"
-    rdf_format: str = "turtle"
-    row_cap: int = 10000
-    base_iri: str | None = None
-    prefixes: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class QueryOutcome:
-    """A finished query: the body in its format, or an error kind with a message."""
-
-    ok: bool
-    media_type: str = ""
-    body: bytes = b""
-    truncated: bool = False
-    count: int = 0
-    error_kind: str = ""  # syntax evaluation store internal timeout busy unavailable remote
-    message: str = ""
-
-
-def failure(kind: str, message: str) -> QueryOutcome:
-    return QueryOutcome(ok=False, error_kind=kind, message=message)
-
-
-# ---------------------------------------------------------------- running one query
-
-
-def _term_json(term: Any) -> dict[str, Any]:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out: dict[str, Any] = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != XSD_STRING:
-            out["datatype"] = term.datatype.value
-        return out
-    if isinstance(term, ox.Triple):  # RDF 1.2 triple terms
-        return {
-            "type": "triple",
-            "value": {
-                "subject": _term_json(term.subject),
-                "predicate": _term_json(term.predicate),
-                "object": _term_json(term.object),
-            },
-        }
-    raise TypeError(f"unexpected term {term!r}")
-
-
-def serialize_solutions(
-    variables: list[str], solutions: Iterable[Any], fmt: str, row_cap: int
-) -> QueryOutcome:
-    """SELECT results, capped. Written as SPARQL JSON here, then converted by pyoxigraph's
-    own serializers for the other formats (a QuerySolutions cannot be built from a list)."""
-    rows = list(islice(solutions, row_cap + 1))
-    truncated = len(rows) > row_cap
-    rows = rows[:row_cap]
-    bindings = []
-    for sol in rows:
-        bindings.append(
-            {name: _term_json(sol[i]) for i, name in enumerate(variables) if sol[i] is not None}
-        )
-    body = json.dumps(
-        {"head": {"vars": variables}, "results": {"bindings": bindings}},
-        ensure_ascii=False,
-        separators=(",", ":"),
-    ).encode("utf-8")
-    return _convert_results(body, fmt, truncated, len(rows))
-
-
-def serialize_boolean(value: bool, fmt: str) -> QueryOutcome:
-    body = json.dumps({"head": {}, "boolean": bool(value)}, separators=(",", ":")).encode()
-    return _convert_results(body, fmt, False, 1)
-
-
-def _convert_results(json_body: bytes, fmt: str, truncated: bool, count: int) -> QueryOutcome:
-    target, media = RESULT_FORMATS.get(fmt, RESULT_FORMATS["json"])
-    if target != ox.QueryResultsFormat.JSON:
-        parsed = ox.parse_query_results(json_body, format=ox.QueryResultsFormat.JSON)
-        json_body = parsed.serialize(format=target)
-    return QueryOutcome(ok=True, media_type=media, body=json_body, truncated=truncated, count=count)
-
-
-def serialize_triples(
-    triples: Iterable[ox.Triple], fmt: str, row_cap: int, prefixes: dict[str, str] | None = None
-) -> QueryOutcome:
-    """CONSTRUCT / DESCRIBE results, capped at ``row_cap`` triples."""
-    name = fmt if fmt in RDF_FORMATS else "turtle"
-    target, media = RDF_FORMATS[name]
-    items = list(islice(triples, row_cap + 1))
-    truncated = len(items) > row_cap
-    items = items[:row_cap]
-    data: list[Any] = items
-    if name in QUAD_FORMATS:  # dataset formats want quads: the result is one default graph
-        data = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in items]
-    kwargs: dict[str, Any] = {}
-    if prefixes and name in {"turtle", "trig"}:
-        kwargs["prefixes"] = prefixes
-    body = ox.serialize(data, format=target, **kwargs) or b""
-    return QueryOutcome(ok=True, media_type=media, body=body, truncated=truncated, count=len(items))
-
-
-def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
-    """Run one query on ``store`` restricted to the job's graphs; never raises."""
-    try:
-        result = store.query(
-            job.query,
-            base_iri=job.base_iri,
-            # These override any FROM / FROM NAMED in the query text (checked in the tests):
-            # the dataset is exactly what the endpoint decided, never more.
-            default_graph=[ox.NamedNode(g) for g in job.default_graphs],
-            named_graphs=[ox.NamedNode(g) for g in job.named_graphs],
-        )
-        if isinstance(result, ox.QueryBoolean):
-            return serialize_boolean(bool(result), job.results_format)
-        if isinstance(result, ox.QuerySolutions):
-            names = [v.value for v in result.variables]
-            return serialize_solutions(names, result, job.results_format, job.row_cap)
-        return serialize_triples(result, job.rdf_format, job.row_cap, job.prefixes)
-    except SyntaxError as e:
-        return failure("syntax", str(e))
-    except RuntimeError as e:  # pyoxigraph's evaluation errors (e.g. an unbound SERVICE name)
-        return failure("evaluation", str(e))
-    except OSError as e:
-        return failure("store", str(e))
-    except Exception:  # never let a worker die on one query; the server logs the kind only
-        log.exception("query failed")
-        return failure("internal", "the query could not be evaluated")
-
-
-# ---------------------------------------------------------------- worker process
+def open_read_only(path: str) -> ox.Store:
+    """``Store.read_only``, tried again when the writer's compaction removed a table file
+    between our reading of the manifest and of the file (RocksDB then reports "Corruption ...
+    No such file"); a later attempt reads the new manifest."""
+    for attempt in range(OPEN_ATTEMPTS):
+        try:
+            return ox.Store.read_only(path)
+        except (OSError, RuntimeError) as e:
+            raced = "No such file" in str(e) and os.path.exists(os.path.join(path, "CURRENT"))
+            if attempt == OPEN_ATTEMPTS - 1 or not raced:
+                raise
+            time.sleep(0.02 * 2**attempt)
+    raise AssertionError("unreachable")
 
 
 def _signature(path: str) -> tuple[tuple[str, int, int], ...]:
@@ -220,12 +73,12 @@ class _ReadOnlyView:
     def __init__(self, path: str):
         self.path = path
         self._sig = _signature(path)
-        self._store = ox.Store.read_only(path)
+        self._store = open_read_only(path)
 
     def get(self) -> ox.Store:
         sig = _signature(self.path)
         if sig != self._sig:
-            self._store = ox.Store.read_only(self.path)
+            self._store = open_read_only(self.path)
             self._sig = sig
         return self._store
 
@@ -457,12 +310,6 @@ class QueryPool:
             return failure("internal", "the query worker stopped while running the query")
         self._idle.put(worker)
         return outcome
-
-
-def iter_remote_triples(body: bytes) -> Iterator[ox.Triple]:
-    """Triples of an N-Triples body (used when forwarding CONSTRUCT to a remote store)."""
-    for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES):
-        yield quad.triple
 
 
 def _worker_cli(argv: list[str]) -> None:

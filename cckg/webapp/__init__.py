@@ -1,4 +1,6 @@
-"""The cckg web app: an app factory with one blueprint per feature."""
+"""The cckg web app: an app factory with one blueprint per feature (``pages/``), and the
+infrastructure the pages share beside it (store accessors, errors, languages, caching, content
+negotiation, reliability)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,26 @@ from flask import Flask
 
 from cckg.core.settings import Settings
 from cckg.core.store import Store, open_store
+from cckg.webapp import errors, i18n, reliability
+from cckg.webapp import store as app_store
+from cckg.webapp.pages import (
+    admin,
+    dataset,
+    definitions,
+    explore,
+    home,
+    linked_data,
+    match,
+    openapi,
+    queries,
+    search,
+    sparql,
+)
+
+BLUEPRINTS = (
+    home.bp, match.bp, search.bp, sparql.bp, linked_data.bp, definitions.bp, dataset.bp,
+    queries.bp, explore.bp, admin.bp, openapi.bp,
+)  # fmt: skip
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -37,53 +59,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     store: Store | None = app.config.get("CCKG_STORE_OBJECT")
     if store is None:
         store = open_store(settings)
-    app.extensions["cckg_store"] = store
-    app.config["CCKG_DESCRIPTION"] = getattr(store, "endpoint", None) or str(
-        getattr(store, "path", "memory")
-    )
-
-    from cckg.webapp import (
-        admin,
-        dataset,
-        definitions,
-        errors,
-        frontend,
-        home,
-        i18n,
-        linked_data,
-        openapi,
-        reliability,
-        search,
-    )
-    from cckg.webapp import match as match_pages
-    from cckg.webapp import queries as named_query_pages
-    from cckg.webapp import sparql as sparql_endpoint
+    app_store.init_app(app, store)
+    app.config["CCKG_DESCRIPTION"] = store.location
 
     errors.init_app(app)
     i18n.init_app(app)
-    app.jinja_env.filters["local"] = lambda iri: local_path(str(iri), app.config["CCKG_BASE_IRI"])
-    app.register_blueprint(home.bp)
-    app.register_blueprint(match_pages.bp)
-    app.register_blueprint(search.bp)
-    app.register_blueprint(sparql_endpoint.bp)
-    app.register_blueprint(linked_data.bp)
-    app.register_blueprint(definitions.bp)
-    app.register_blueprint(dataset.bp)
-    app.register_blueprint(named_query_pages.bp)
-    app.register_blueprint(frontend.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(openapi.bp)
+    base = app.config["CCKG_BASE_IRI"]
+    app.jinja_env.filters["local"] = lambda iri: app_store.local_path(str(iri), base)
+    for bp in BLUEPRINTS:
+        app.register_blueprint(bp)
     reliability.init_app(app)
     logging.getLogger("waitress").setLevel(logging.INFO)
     return app
-
-
-def get_store(app: Flask | None = None) -> Store:
-    from flask import current_app
-
-    return (app or current_app).extensions["cckg_store"]
-
-
-def local_path(iri: str, base: str) -> str:
-    """Our own IRIs as paths on this server (so links work wherever it is deployed)."""
-    return "/" + iri[len(base) :] if iri.startswith(base) else iri

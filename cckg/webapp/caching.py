@@ -25,6 +25,7 @@ from flask import Flask, Response, current_app, request
 
 from cckg import __version__
 from cckg.core.queries import helper
+from cckg.webapp.store import get_store
 
 EXTENSION = "cckg_caching"
 
@@ -71,8 +72,6 @@ def compute_version(store: Any) -> StoreVersion:
 def store_version(app: Flask | None = None) -> StoreVersion:
     """The current store version (cached for ``CCKG_VERSION_TTL_S`` seconds)."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    from cckg.webapp import get_store
-
     store = get_store(app)
     state = _state(app)
     ttl = float(app.config.get("CCKG_VERSION_TTL_S", 5.0))

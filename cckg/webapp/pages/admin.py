@@ -21,7 +21,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, XSD
 
 from cckg.core import iris
-from cckg.webapp import get_store
+from cckg.webapp import caching
+from cckg.webapp.store import forget_derived, get_store
 
 bp = Blueprint("admin", __name__)
 
@@ -173,11 +174,8 @@ def _write(graphs: dict[URIRef, Graph], drops: list[URIRef] | None = None) -> No
 
 def invalidate_caches(app: Flask) -> None:
     """Forget everything derived from the store's content (after a write through this app)."""
-    from cckg.webapp import caching
-
     caching.invalidate(app)
-    for key in ("cckg_search", "cckg_matcher"):
-        app.extensions.pop(key, None)
+    forget_derived(app)
 
 
 def _parse_body() -> Graph:

@@ -20,18 +20,13 @@ guard runs in a server thread),
 
 from __future__ import annotations
 
-import atexit
 import functools
 import logging
 import math
 import re
-import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, render_template, request
@@ -40,39 +35,32 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_accept_header
 
 from cckg.core import prefixes
-from cckg.core.query_pool import (
+from cckg.core.query_jobs import (
     RDF_FORMATS,
     RESULT_FORMATS,
     QueryJob,
     QueryOutcome,
-    QueryPool,
-    failure,
-    iter_remote_triples,
-    run_job,
-    serialize_boolean,
-    serialize_solutions,
     serialize_triples,
 )
-from cckg.core.store import QuerySyntaxError, without_dataset_clauses
-from cckg.webapp import caching, get_store
+from cckg.core.query_pool import QueryPool
+from cckg.core.store.runners import PoolRunner
+from cckg.webapp import caching
 from cckg.webapp.sparql_guard import QueryInfo, scan
+from cckg.webapp.store import get_runner, get_store
 
 log = logging.getLogger("cckg.sparql")
 
 bp = Blueprint("sparql", __name__)
 
 ALLOW = "GET, HEAD, POST, OPTIONS"
-POOL_KEY = "cckg_sparql_pool"
 RESULT_CACHE_MAX_BODY = 1024 * 1024  # larger results are not kept
 # Functions whose value changes from one run to the next: such answers are never reused.
 VOLATILE = re.compile(r"\b(?:RAND|NOW|UUID|STRUUID)\s*\(", re.IGNORECASE)
-_POOL_LOCK = threading.Lock()
 
 UPDATE_REFUSED = (
     "SPARQL Update is not accepted at /sparql: this endpoint is read-only. "
     "Updates go to /update, with an administrator token."
 )
-EMPTY_GRAPH = "urn:x-cckg:empty-graph"  # names no graph: asks a remote store for an empty one
 
 # Media types offered, best first: the first one wins a `*/*` tie.
 RESULT_OFFERS: list[tuple[str, str]] = [
@@ -403,19 +391,20 @@ def _answer(query: str, params: MultiDict[str, str]) -> Response:
         row_cap=int(current_app.config.get("CCKG_SPARQL_ROW_CAP", 10000)),
         base_iri=base,
         prefixes={"cckg": onto, **STD_PREFIXES},
+        form=info.form or "SELECT",
     )
     # Identical queries on an unchanged store give identical bodies: answer repeats (dashboards,
     # example queries, crawlers) from a per-version cache instead of the engine. Only for the
     # embedded store, whose writes all go through this process; a remote store may change
     # under us at any time.
-    cacheable = getattr(store, "generation", None) is not None and not VOLATILE.search(query)
+    cacheable = store.generation is not None and not VOLATILE.search(query)
     results = caching.body_cache("sparql") if cacheable else None
     key = (caching.store_version().tag, repr(job)) if cacheable else ()
     hit = results.get(key) if results is not None else None
     if hit is not None:
         return _result_response(hit.body, hit.content_type, dict(hit.headers))
     started = time.monotonic()
-    outcome = _run(store, job, info, timeout)
+    outcome = get_runner().run(job, timeout)
     log.info(
         "sparql %s %s in %.3f s (%s)",
         info.form or "?",
@@ -485,8 +474,8 @@ GRAPHS_KEY = "cckg_sparql_graphs"
 def _public_graphs(store: Any) -> list[Any]:
     """The public graph names; 503 when the store does not answer."""
     try:
-        if getattr(store, "endpoint", None) is None:
-            return store.public_graphs()  # embedded: cached by the store, reset on writes
+        if store.generation is not None:
+            return store.public_graphs()  # only we write: cached by the store, reset on writes
         # Remote: one round trip per 30 s, not per query. Graph names decide publicity, so a
         # stale list can only miss a new public graph, never include the private one.
         cache = current_app.extensions.setdefault(GRAPHS_KEY, {})
@@ -501,95 +490,17 @@ def _public_graphs(store: Any) -> list[Any]:
         raise SparqlError(503, "the store is not available right now", {"Retry-After": "5"}) from e
 
 
-def _run(store: Any, job: QueryJob, info: QueryInfo, timeout: float) -> QueryOutcome:
-    if getattr(store, "endpoint", None):
-        return _run_remote(store, job, info, timeout)
-    if getattr(store, "path", None) is None:
-        # In-memory store (tests): it exists only in this process, so the query runs here,
-        # without a time limit.
-        return run_job(store.raw, job)
-    return pool_for(current_app._get_current_object()).run(job, timeout)  # type: ignore[attr-defined]
-
-
 def pool_for(app: Flask) -> QueryPool:
-    """The app's worker pool, started on first use; stopped at interpreter exit."""
-    with _POOL_LOCK:
-        pool = app.extensions.get(POOL_KEY)
-        if pool is None or pool.closed:
-            store = app.extensions["cckg_store"]
-            pool = QueryPool(str(store.path), size=int(app.config.get("CCKG_SPARQL_WORKERS", 2)))
-            app.extensions[POOL_KEY] = pool
-            atexit.register(pool.close)
-        return pool
+    """The app's worker pool (an on-disk store), started on first use."""
+    runner = get_runner(app)
+    if not isinstance(runner, PoolRunner):
+        raise TypeError("this app's store runs queries without a worker pool")
+    return runner.pool
 
 
 def close_pool(app: Flask) -> None:
     """Stop the app's query workers (tests, a server shutting down); safe to call twice."""
-    pool = app.extensions.pop(POOL_KEY, None)
-    if pool is not None:
-        pool.close()
-
-
-def _run_remote(store: Any, job: QueryJob, info: QueryInfo, timeout: float) -> QueryOutcome:
-    """Forward to the remote store with the public dataset as protocol parameters, then cap
-    and re-serialize here (the remote store knows nothing about our formats or cap)."""
-    # The dataset travels as protocol parameters, which replace the query's FROM clauses by
-    # the SPARQL 1.1 Protocol; Virtuoso adds them instead (FROM <…/private> would reach the
-    # private graph), so the clauses are removed from the text first.
-    try:
-        text = without_dataset_clauses(job.query)
-    except QuerySyntaxError as e:
-        return failure("syntax", str(e))
-    fields: list[tuple[str, str]] = [("query", text)]
-    fields += [("default-graph-uri", g) for g in job.default_graphs or (EMPTY_GRAPH,)]
-    fields += [("named-graph-uri", g) for g in job.named_graphs or (EMPTY_GRAPH,)]
-    graph_form = info.form in ("CONSTRUCT", "DESCRIBE")
-    accept = (
-        "application/n-triples, text/plain;q=0.5"
-        if graph_form
-        else "application/sparql-results+json"
-    )
-    req = urllib.request.Request(  # noqa: S310 (the configured store endpoint, http(s))
-        store.endpoint,
-        data=urlencode(fields).encode(),
-        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:  # noqa: S310
-            body = r.read()
-            ctype = r.headers.get_content_type()
-    except urllib.error.HTTPError as e:
-        detail = e.read(2000).decode("utf-8", "replace").strip()
-        if e.code == 400:
-            return failure("syntax", detail or "the store rejected the query")
-        return failure("remote", f"{store.endpoint} answered {e.code}: {detail[:200]}")
-    except TimeoutError:
-        return failure("timeout", f"query exceeded the {timeout:g} s time limit")
-    except (urllib.error.URLError, OSError) as e:
-        reason = getattr(e, "reason", e)
-        if isinstance(reason, TimeoutError):
-            return failure("timeout", f"query exceeded the {timeout:g} s time limit")
-        return failure("remote", f"{store.endpoint}: {reason}")
-    try:
-        if ctype == "application/sparql-results+json":
-            parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-            if isinstance(parsed, ox.QueryBoolean):
-                return serialize_boolean(bool(parsed), job.results_format)
-            if info.form == "ASK":  # Virtuoso: one row (__ASK_RETVAL 1) for true, none for false
-                true = any(
-                    term is not None and term.value not in ("0", "false")
-                    for row in parsed
-                    for term in row
-                )
-                return serialize_boolean(true, job.results_format)
-            names = [v.value for v in parsed.variables]
-            return serialize_solutions(names, parsed, job.results_format, job.row_cap)
-        return serialize_triples(
-            iter_remote_triples(body), job.rdf_format, job.row_cap, job.prefixes
-        )
-    except (SyntaxError, ValueError) as e:
-        return failure("remote", f"unreadable answer from {store.endpoint}: {e}")
+    get_runner(app).close()
 
 
 # ---------------------------------------------------------------- service description

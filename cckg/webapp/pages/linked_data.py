@@ -23,8 +23,9 @@ from rdflib.term import Node
 from cckg.core import iris
 from cckg.core.queries import helper
 from cckg.core.settings import ONTOLOGY_NS
-from cckg.webapp import caching, conneg, get_store
+from cckg.webapp import caching, conneg
 from cckg.webapp.jsonld import PREFIXES, build_context
+from cckg.webapp.store import get_store
 
 bp = Blueprint("linked_data", __name__)
 

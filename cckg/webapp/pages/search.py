@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, jsonify, render_template, request
 
-from cckg.core.search import FACETS, SearchError, SearchIndex
-from cckg.webapp import get_store
+from cckg.core.search import FACETS, SearchError
+from cckg.webapp.store import get_search_index
 
 bp = Blueprint("search", __name__)
-
-
-def get_index() -> SearchIndex:
-    """Built once per app from the store (curated data is small: hundreds of things)."""
-    index = current_app.extensions.get("cckg_search")
-    if index is None:
-        index = current_app.extensions["cckg_search"] = SearchIndex(get_store())
-    return index
 
 
 def _int_arg(name: str, default: int) -> int:
@@ -29,7 +21,7 @@ def _int_arg(name: str, default: int) -> int:
 
 
 def _run():
-    index = get_index()
+    index = get_search_index()
     filters = {k: request.args.get(k, "").strip() for k in FACETS if request.args.get(k)}
     result = index.search(
         request.args.get("q", "").strip(),

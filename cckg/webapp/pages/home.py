@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template
 
-from cckg.webapp import get_store
 from cckg.webapp.caching import cached
 from cckg.webapp.i18n import current_lang
+from cckg.webapp.store import get_search_index, get_store
 
 bp = Blueprint("home", __name__)
 
@@ -30,10 +30,8 @@ def _counts() -> list[tuple[str, int]]:
 
 @bp.get("/")
 def index() -> str:
-    from cckg.webapp.search import get_index
-
     lang = current_lang()
-    search = get_index()
+    search = get_search_index()
     solutions = search.search("", {"kind": "solution"}, page_size=100)
     theme_counts = dict(solutions.facets["theme"])
     base = current_app.config["CCKG_BASE_IRI"]

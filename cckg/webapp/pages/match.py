@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-import threading
+from flask import Blueprint, jsonify, render_template, request
 
-from flask import Blueprint, Flask, current_app, jsonify, render_template, request
-
-from cckg.core.matching import KINDS, MAX_LIMIT, Matcher, MatchError, MatchRequest, MatchResponse
-from cckg.webapp import get_store
+from cckg.core.matching import KINDS, MAX_LIMIT, MatchError, MatchRequest, MatchResponse
+from cckg.webapp.store import get_matcher
 
 bp = Blueprint("match", __name__)
-_lock = threading.Lock()
-
-
-def get_matcher(app: Flask | None = None) -> Matcher:
-    """One Matcher per app (it caches the theme labels), created on first use."""
-    app = app or current_app
-    matcher = app.extensions.get("cckg_matcher")
-    if matcher is None:
-        with _lock:
-            matcher = app.extensions.get("cckg_matcher")
-            if matcher is None:
-                matcher = app.extensions["cckg_matcher"] = Matcher(get_store(app))
-    return matcher
 
 
 def _values(name: str) -> tuple[str, ...]:

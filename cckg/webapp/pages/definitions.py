@@ -21,7 +21,7 @@ from rdflib.namespace import DCTERMS, SKOS
 from cckg.core.ontology_docs import render_ontology_html
 from cckg.core.resources import resource_dir
 from cckg.webapp import conneg
-from cckg.webapp.linked_data import context_document, context_url, local_href, ui_lang
+from cckg.webapp.pages.linked_data import context_document, context_url, local_href, ui_lang
 
 bp = Blueprint("definitions", __name__)
 

@@ -12,9 +12,9 @@ from werkzeug.wrappers import Response
 
 from cckg.core.queries import helper, helper_source, named_queries
 from cckg.core.sparql_text import substitute_term
-from cckg.webapp import get_store
 from cckg.webapp.caching import cached
 from cckg.webapp.i18n import current_lang
+from cckg.webapp.store import get_search_index, get_store
 
 bp = Blueprint("frontend", __name__)
 
@@ -57,11 +57,9 @@ def bars(pairs: list[tuple[str, int]], limit: int = 15) -> list[tuple[str, int, 
 
 @bp.get("/explore")
 def explore() -> str:
-    from cckg.webapp.search import get_index
-
     data = cached("frontend:explore", _explore_data)
     lang = current_lang()
-    index = get_index()
+    index = get_search_index()
     everything = index.search("", {}, page_size=1)
     solutions = index.search("", {"kind": "solution"}, page_size=1)
     top_themes = [  # only the top of the hierarchy, so bars do not double count

@@ -27,8 +27,9 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, VOID, XSD
 from cckg.core import iris
 from cckg.core.queries import helper
 from cckg.core.settings import ONTOLOGY_NS
-from cckg.webapp import caching, conneg, get_store
-from cckg.webapp.linked_data import rdf_response, ui_lang
+from cckg.webapp import caching, conneg
+from cckg.webapp.pages.linked_data import rdf_response, ui_lang
+from cckg.webapp.store import get_store
 
 bp = Blueprint("dataset", __name__)
 
