@@ -11,6 +11,8 @@ Data labels follow their own chain, per label: requested language → en → unt
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Flask, Response, g, request
 
 UI_LANGS = ("en", "de", "es", "fr")
@@ -233,6 +235,35 @@ _T: dict[str, tuple[str, str, str, str]] = {
     "pages": ("Result pages", "Ergebnisseiten", "Páginas de resultados", "Pages de résultats"),
     "previous": ("Previous", "Zurück", "Anterior", "Précédent"),
     "next": ("Next", "Weiter", "Siguiente", "Suivant"),
+    # facet titles on /search
+    "facet_theme": ("Theme", "Thema", "Tema", "Thème"),
+    "facet_kind": ("Kind", "Art", "Tipo", "Type"),
+    "facet_country": ("Country", "Land", "País", "Pays"),
+    "facet_region": ("Region", "Region", "Región", "Région"),
+    "facet_status": ("Status", "Status", "Estado", "Statut"),
+    "facet_sdg": ("SDG", "SDG", "ODS", "ODD"),
+    "facet_year": ("Year", "Jahr", "Año", "Année"),
+    "facet_format": ("Format", "Format", "Formato", "Format"),
+    # kinds of things (KIND_KEYS)
+    "kind_solution": ("Solution", "Lösung", "Solución", "Solution"),
+    "kind_institution": ("Institution", "Institution", "Institución", "Institution"),
+    "kind_event": ("Event", "Veranstaltung", "Evento", "Événement"),
+    "kind_project_idea": ("Project idea", "Projektidee", "Idea de proyecto", "Idée de projet"),
+    "kind_need": ("Need", "Bedarf", "Necesidad", "Besoin"),
+    "kind_offer": ("Offer", "Angebot", "Oferta", "Offre"),
+    "kind_practitioner": (
+        "Practitioner (example)",
+        "Fachperson (Beispiel)",
+        "Profesional (ejemplo)",
+        "Praticien (exemple)",
+    ),
+}
+
+
+# Kinds of things (IRI kind or search kind) -> their catalogue key.
+KIND_KEYS = {
+    k: f"kind_{k.replace('-', '_')}"
+    for k in ("solution", "institution", "event", "project-idea", "need", "offer", "practitioner")
 }
 
 
@@ -263,8 +294,6 @@ def lang_url(lang: str) -> str:
     """This page's URL in another language (other parameters kept)."""
     args = request.args.to_dict(flat=False)
     args["lang"] = [lang]
-    from urllib.parse import urlencode
-
     return request.path + "?" + urlencode(args, doseq=True)
 
 

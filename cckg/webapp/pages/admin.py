@@ -22,6 +22,7 @@ from rdflib.namespace import PROV, XSD
 
 from cckg.core import iris
 from cckg.webapp import caching
+from cckg.webapp.errors import JsonError
 from cckg.webapp.store import forget_derived, get_store
 
 bp = Blueprint("admin", __name__)
@@ -40,10 +41,11 @@ NETWORK_OPS = re.compile(r"\b(LOAD|SERVICE)\b", re.IGNORECASE)
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
 
-class AdminError(Exception):
+class AdminError(JsonError):
+    """An admin route's refusal: always JSON ``{"status", "message", …}``."""
+
     def __init__(self, status: int, message: str, **extra: object):
-        super().__init__(message)
-        self.status, self.message, self.extra = status, message, extra
+        super().__init__(message, status, **extra)
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None, **extra) -> Response:
@@ -52,11 +54,6 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None, **e
     for k, v in (headers or {}).items():
         resp.headers[k] = v
     return resp
-
-
-@bp.errorhandler(AdminError)
-def _admin_error(e: AdminError) -> Response:
-    return _error(e.status, e.message, **e.extra)
 
 
 @bp.before_request

@@ -28,7 +28,8 @@ from cckg.core import iris
 from cckg.core.queries import helper
 from cckg.core.settings import ONTOLOGY_NS
 from cckg.webapp import caching, conneg
-from cckg.webapp.pages.linked_data import rdf_response, ui_lang
+from cckg.webapp.i18n import current_lang
+from cckg.webapp.linked import rdf_response
 from cckg.webapp.store import get_store
 
 bp = Blueprint("dataset", __name__)
@@ -329,7 +330,7 @@ def well_known_void() -> Response:
 def _describe() -> Response:
     choice = conneg.negotiate()
     version = caching.store_version()
-    lang = ui_lang() if choice.representation.media_type == conneg.HTML else ""
+    lang = current_lang() if choice.representation.media_type == conneg.HTML else ""
     etag = caching.etag_for(version, request.host_url, request.path, choice.content_type, lang)
     offered = conneg.REPRESENTATIONS
     if caching.not_modified(etag, version):

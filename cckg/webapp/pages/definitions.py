@@ -21,7 +21,8 @@ from rdflib.namespace import DCTERMS, SKOS
 from cckg.core.ontology_docs import render_ontology_html
 from cckg.core.resources import resource_dir
 from cckg.webapp import conneg
-from cckg.webapp.pages.linked_data import context_document, context_url, local_href, ui_lang
+from cckg.webapp.i18n import current_lang
+from cckg.webapp.linked import context_document, context_url, local_href
 
 bp = Blueprint("definitions", __name__)
 
@@ -152,7 +153,7 @@ def _serve(name: str, choice: conneg.Choice, fixed: bool) -> Response:
     doc = DOCS[name]
     loaded = _loaded(app, doc)
     media = choice.representation.media_type
-    lang = ui_lang() if media == conneg.HTML else ""
+    lang = current_lang() if media == conneg.HTML else ""
     etag = f"{loaded.etag}-{hashlib.sha256((media + lang).encode()).hexdigest()[:8]}"
     if request.if_none_match and request.if_none_match.contains_weak(etag):
         response = Response(status=304)

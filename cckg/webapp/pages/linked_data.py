@@ -10,43 +10,41 @@ appear. ``describe()`` and ``resource_page()`` are reusable by other views.
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS, XSD
 from rdflib.term import Node
 
 from cckg.core import iris
-from cckg.core.queries import helper
-from cckg.core.settings import ONTOLOGY_NS
+from cckg.core.queries import helper, helper_source
+from cckg.core.sparql_text import substitute_term
 from cckg.webapp import caching, conneg
-from cckg.webapp.jsonld import PREFIXES, build_context
+from cckg.webapp.i18n import current_lang
+from cckg.webapp.linked import (
+    CCKG_IS_EXAMPLE,
+    GEONAMES,
+    LABEL_PREDICATES,
+    best_label,
+    context_document,
+    fallback_label,
+    local_href,
+    merge_labels,
+    not_modified_response,
+    pick_label,
+    property_label,
+    property_labels,
+    rdf_response,
+    short,
+    short_iri,
+)
 from cckg.webapp.store import get_store
 
 bp = Blueprint("linked_data", __name__)
 
 DEFAULT_INBOUND_CAP = 500
-GEONAMES = "https://sws.geonames.org/"
-LABEL_PREDICATES = (SKOS.prefLabel, RDFS.label)
-CCKG_IS_EXAMPLE = URIRef(ONTOLOGY_NS + "isExample")
-ONTOLOGY_BASE = ONTOLOGY_NS.split("def/")[0]  # https://w3id.org/cckg/
-# Readable names for external properties that the ontology only declares (no rdfs:label).
-PROPERTY_NAMES = {
-    str(RDF.type): "type",
-    str(RDFS.label): "label",
-    str(SKOS.prefLabel): "preferred label",
-    str(SKOS.altLabel): "also known as",
-    str(SKOS.closeMatch): "close match",
-    str(DCTERMS.description): "description",
-    str(DCTERMS.source): "source",
-    "http://www.w3.org/2002/07/owl#sameAs": "same as",
-    "http://www.opengis.net/ont/geosparql#hasGeometry": "geometry",
-    "http://www.opengis.net/ont/geosparql#asWKT": "WKT",
-}
 
 
 # ---------------------------------------------------------------- the description
@@ -126,49 +124,6 @@ class ResourcePage:
     sources: list[Value]
     is_example: bool
     alternates: list[tuple[str, str, str]]  # (title, media type, url)
-
-
-def local_href(iri: str, base: str) -> str | None:
-    """A path on this server for our own IRIs (things, ontology, schemes), else None."""
-    for prefix in (base, ONTOLOGY_BASE):
-        if iri.startswith(prefix):
-            rest = iri[len(prefix) :]
-            if rest.startswith(("id/", "def/")):
-                return "/" + rest
-    return None
-
-
-def short_iri(iri: str) -> str:
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns) :]}"
-    return iri
-
-
-def best_label(graph: Graph, node: Node, lang: str = "en") -> str | None:
-    """The node's label in ``lang``, else English, else untagged, else any (stable choice)."""
-    labels = [o for p in LABEL_PREDICATES for o in graph.objects(node, p) if isinstance(o, Literal)]
-    if not labels:
-        return None
-    for wanted in (lang, "en", None):
-        matching = sorted(str(lbl) for lbl in labels if (lbl.language or None) == wanted)
-        if matching:
-            return matching[0]
-    return sorted(str(lbl) for lbl in labels)[0]
-
-
-def fallback_label(iri: str) -> str:
-    local = re.split(r"[#/]", iri.rstrip("/"))[-1]
-    return local or iri
-
-
-def property_label(iri: str, labels: dict[str, str]) -> str:
-    if iri in labels:
-        return labels[iri]
-    if iri in PROPERTY_NAMES:
-        return PROPERTY_NAMES[iri]
-    local = fallback_label(iri)
-    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", local).lower()
 
 
 def _value(graph: Graph, node: Node, base: str, lang: str = "en") -> Value:
@@ -260,69 +215,6 @@ def resource_page(
 # ---------------------------------------------------------------- app-level resources
 
 
-_init_lock = threading.Lock()
-
-
-def context_document(app: Flask | None = None) -> dict[str, Any]:
-    """The JSON-LD context, built once per app from the ontology."""
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    ctx = app.extensions.get("cckg_jsonld_context")
-    if ctx is None:
-        with _init_lock:
-            ctx = app.extensions.setdefault("cckg_jsonld_context", build_context())
-    return ctx
-
-
-def ui_lang() -> str:
-    """The language of the HTML pages (the site's language switch), English without it."""
-    try:
-        from cckg.webapp.i18n import current_lang
-    except ImportError:  # pragma: no cover (the i18n module is optional for these pages)
-        return "en"
-    return current_lang()
-
-
-def context_url() -> str:
-    return url_for("linked_data.context", _external=True)
-
-
-def property_labels() -> dict[str, str]:
-    """Property IRI -> English label (from the ontology in the store), once per store version."""
-
-    def compute() -> dict[str, str]:
-        rows = get_store().select(helper("internal/list_property_labels"), dataset="public")
-        out: dict[str, str] = {}
-        for r in sorted(rows, key=lambda r: (r["label"].language != "en", str(r["label"]))):
-            out.setdefault(str(r["p"]), str(r["label"]))
-        return out
-
-    return caching.cached("property_labels", compute)
-
-
-def rdf_response(
-    graph: Graph,
-    choice: conneg.Choice,
-    path: str,
-    offered: Iterable[conneg.Representation],
-    etag: str,
-    version: caching.StoreVersion,
-    canonical: str | None = None,
-) -> Response:
-    body = conneg.serialize(graph, choice, context_url(), context_document(), canonical)
-    content_type = choice.content_type
-    if content_type.startswith("text/"):
-        content_type += "; charset=utf-8"
-    response = Response(body, content_type=content_type)
-    conneg.decorate(response, choice, path, tuple(offered), canonical)
-    return caching.set_validators(response, etag, version)
-
-
-def _not_modified_response(choice, path, offered, etag, version, canonical=None) -> Response:
-    response = Response(status=304)
-    conneg.decorate(response, choice, path, tuple(offered), canonical)
-    return caching.set_validators(response, etag, version)
-
-
 # ---------------------------------------------------------------- routes
 
 
@@ -336,7 +228,7 @@ def thing(kind: str, slug: str) -> Response:
     except iris.BadSlugError as e:
         abort(400, description=str(e))
     version = caching.store_version()
-    page_lang = ui_lang()
+    page_lang = current_lang()
     # A rendered page depends on the store version, the query string (``_mediatype``, ``lang``;
     # HTML forms echo it), the Accept header, the UI language and the host (absolute links).
     # With all of them in the key, a repeated request skips negotiation and rendering.
@@ -359,7 +251,7 @@ def thing(kind: str, slug: str) -> Response:
     etag = caching.etag_for(version, request.path, choice.content_type, lang)
     offered = conneg.REPRESENTATIONS
     if caching.not_modified(etag, version):
-        return _not_modified_response(choice, request.path, offered, etag, version, str(iri))
+        return not_modified_response(choice, request.path, offered, etag, version, str(iri))
     cap = int(current_app.config.get("CCKG_LD_INBOUND_CAP", DEFAULT_INBOUND_CAP))
     description = describe(get_store(), iri, cap)
     if not len(description):
@@ -399,3 +291,55 @@ def context() -> Response:
     if origin:
         response.headers["Access-Control-Allow-Origin"] = origin
     return response.make_conditional(request)
+
+
+# ---------------------------------------------------------------- entity sections
+
+ENTITY_QUERIES = {
+    "solution": helper_source("pages/get_solution_overview"),
+    "city": helper_source("pages/get_city_overview"),
+    "practitioner": helper_source("pages/get_practitioner_overview"),
+}
+_SAFE_IRI = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
+_POINT = re.compile(r"POINT\s*\(\s*(-?[\d.]+)\s+(-?[\d.]+)\s*\)", re.I)
+
+
+@bp.app_template_global()
+def entity_view(iri: str, kind: str) -> dict[str, Any] | None:
+    """Kind-specific facts for an entity page, with the SPARQL that produced them."""
+    query = ENTITY_QUERIES.get(kind)
+    if query is None:
+        return None
+    if not _SAFE_IRI.fullmatch(iri):
+        return None
+    lang = current_lang()
+    # The IRI is substituted in place (serialised as an RDF term, not VALUES) so each UNION
+    # branch starts from it: 10x faster on pyoxigraph.
+    text = substitute_term(query, "this", URIRef(iri))
+    rows = get_store().select(text)
+    fields: dict[str, dict[str, dict[str, str]]] = {}  # field -> value -> lang -> label
+    for r in rows:
+        value = r["value"]
+        labels = fields.setdefault(str(r["field"]), {}).setdefault(str(value), {})
+        if isinstance(value, Literal):
+            labels.setdefault(value.language or "", str(value))
+        if "label" in r:
+            labels.setdefault(getattr(r["label"], "language", None) or "", str(r["label"]))
+    out: dict[str, Any] = {"kind": kind, "sparql": text}
+    for name, values in fields.items():
+        if name in ("summary", "outcome", "role"):  # texts: only the best language
+            out[name] = [pick_label(merge_labels(values), lang)]
+            continue
+        out[name] = sorted(
+            ({"iri": v, "label": pick_label(lbls, lang) or short(v)} for v, lbls in values.items()),
+            key=lambda x: x["label"].casefold(),
+        )
+    if "wkt" in out:
+        m = _POINT.search(out["wkt"][0]["iri"])
+        if m:
+            lon, lat = float(m.group(1)), float(m.group(2))
+            out["point"] = {"lat": lat, "lon": lon, "x": (lon + 180) / 360 * 200,
+                            "y": (90 - lat) / 180 * 100}  # fmt: skip
+    if "population" in out:
+        out["population"] = int(float(out["population"][0]["iri"]))
+    return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template, request
 
 from cckg.core.matching import KINDS, MAX_LIMIT, MatchError, MatchRequest, MatchResponse
+from cckg.webapp.errors import parameter_error
 from cckg.webapp.store import get_matcher
 
 bp = Blueprint("match", __name__)
@@ -35,17 +36,12 @@ def _request() -> MatchRequest:
     )
 
 
-def _bad_request(e: MatchError):
-    body = {"status": 400, "error": "Bad Request", "parameter": e.param, "message": e.message}
-    return jsonify(body), 400
-
-
 @bp.get("/api/match")
 def api_match():
     try:
         response: MatchResponse = get_matcher().match(_request())
     except MatchError as e:
-        return _bad_request(e)
+        raise parameter_error(e) from e
     body = response.as_dict()
     body["attribution"] = "City data: GeoNames (https://www.geonames.org/), CC BY 4.0."
     return jsonify(body)

@@ -17,7 +17,7 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from cckg.core import queries as nq
-from cckg.webapp.pages.linked_data import local_href, short_iri
+from cckg.webapp.linked import local_href, short_iri
 from cckg.webapp.store import get_store
 
 bp = Blueprint("queries", __name__)

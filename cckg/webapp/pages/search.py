@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, jsonify, render_template, request
 
 from cckg.core.search import FACETS, SearchError
+from cckg.webapp.errors import WebError, parameter_error
+from cckg.webapp.i18n import KIND_KEYS, current_lang, translate
 from cckg.webapp.store import get_search_index
 
 bp = Blueprint("search", __name__)
@@ -43,9 +48,7 @@ def api_search():
     try:
         index, filters, result = _run()
     except SearchError as e:
-        return jsonify(
-            {"status": 400, "error": "Bad Request", "param": e.param, "message": str(e)}
-        ), 400
+        raise parameter_error(e, "param") from e
     lang = _lang()
     return jsonify(
         {
@@ -80,7 +83,7 @@ def search_page():
     try:
         index, filters, result = _run()
     except SearchError as e:
-        abort(400, description=str(e))
+        raise WebError(str(e)) from e
     return render_template(
         "search.html",
         index=index,
@@ -89,3 +92,79 @@ def search_page():
         q=request.args.get("q", ""),
         lang=_lang(),
     )
+
+
+# ---------------------------------------------------------------- facets and paging
+
+FACET_ORDER = ("theme", "kind", "country", "region", "status", "sdg", "year", "format")
+
+
+def _search_url(args: dict[str, str], **changes: str | None) -> str:
+    merged = {**args, **changes}  # ``args`` has no page: a new filter starts at page 1
+    return "/search?" + urlencode({k: v for k, v in merged.items() if v})
+
+
+@bp.app_template_global()
+def search_facets(index: Any, result: Any, filters: dict[str, str]) -> list[dict[str, Any]]:
+    """Facet groups for the search page: labelled values with links that keep the other
+    filters (toggling this one), themes in hierarchy order with their depth."""
+    lang = current_lang()
+    args = {k: v for k, v in request.args.items() if k not in ("page",)}
+    groups = []
+    for name in FACET_ORDER:
+        values = result.facets.get(name) or []
+        if not values:
+            continue
+        counts = dict(values)
+        if name == "theme":
+            ordered = _theme_tree(index, counts)
+        else:
+            ordered = [(v, 0) for v, _ in values]
+        items = []
+        for value, depth in ordered:
+            slug = value.rsplit("/", 1)[-1]
+            on = filters.get(name) in (value, slug)
+            label = index.label(value, lang) if "/" in value else value
+            if name == "kind" and value in KIND_KEYS:
+                label = translate(KIND_KEYS[value], lang)
+            items.append(
+                {
+                    "label": label,
+                    "count": counts[value],
+                    "depth": min(depth, 2),
+                    "on": on,
+                    "url": _search_url(args, **{name: None if on else slug}),
+                }
+            )
+        title = translate(f"facet_{name}", lang)
+        groups.append({"name": name, "title": title, "items": items[:25]})
+    return groups
+
+
+def _theme_tree(index: Any, counts: dict[str, int]) -> list[tuple[str, int]]:
+    """Themes depth-first from the roots, narrower under broader, largest first."""
+    children: dict[str, list[str]] = {}
+    roots = []
+    for t in counts:
+        parents = [p for p in index.broader.get(t, ()) if p in counts]
+        if parents:
+            children.setdefault(parents[0], []).append(t)
+        else:
+            roots.append(t)
+    out: list[tuple[str, int]] = []
+
+    def walk(t: str, depth: int) -> None:
+        out.append((t, depth))
+        for c in sorted(children.get(t, []), key=lambda c: -counts[c]):
+            walk(c, depth + 1)
+
+    for r in sorted(roots, key=lambda r: -counts[r]):
+        walk(r, 0)
+    return out
+
+
+@bp.app_template_global()
+def page_url(page: int) -> str:
+    args = {k: v for k, v in request.args.items()}
+    args["page"] = str(page)
+    return "/search?" + urlencode(args)

@@ -45,6 +45,7 @@ from cckg.core.query_jobs import (
 from cckg.core.query_pool import QueryPool
 from cckg.core.store.runners import PoolRunner
 from cckg.webapp import caching
+from cckg.webapp.errors import TextError
 from cckg.webapp.sparql_guard import QueryInfo, scan
 from cckg.webapp.store import get_runner, get_store
 
@@ -152,14 +153,11 @@ STD_PREFIXES = prefixes.subset("rdf", "rdfs", "owl", "xsd", "skos", "dcterms")
 _HOST_RE = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
 
 
-class SparqlError(Exception):
+class SparqlError(TextError):
     """An answer other than 200: status, a short plain-text message, extra headers."""
 
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers = headers or {}
+        super().__init__(message, status, headers)
 
 
 def _text(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -202,13 +200,10 @@ def endpoint() -> Response:
             "(the endpoint is read-only).",
             {"Allow": ALLOW},
         )
-    try:
-        query, params = _read_request()
-        if query is None:
-            return _service_description(params)
-        return _answer(query, params)
-    except SparqlError as e:
-        return _text(e.status, e.message, e.headers)
+    query, params = _read_request()  # a SparqlError is rendered by cckg.webapp.errors
+    if query is None:
+        return _service_description(params)
+    return _answer(query, params)
 
 
 def _options() -> Response:
