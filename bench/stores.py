@@ -23,8 +23,8 @@ from rdflib import Graph
 
 from bench import generate
 from cckg.core import iris
+from cckg.core.gate.model import ParsedSource
 from cckg.core.settings import DEFAULT_BASE_IRI
-from cckg.loaders.model import ParsedSource
 
 STORE_VERSION = 3  # bump when the base store's content changes (3: themes.ttl closure)
 
@@ -40,7 +40,7 @@ def _mark(path: Path, meta: dict) -> None:
 
 def context_sources(target: int, base: str = DEFAULT_BASE_IRI) -> list[ParsedSource]:
     """The ParsedSources a generated dataset of ``target`` triples links into."""
-    from cckg.loaders import reference
+    from cckg.loaders import city_source, reference
     from cckg.loaders.pipeline import default_paths, parse_path
 
     ontology = [p for p in default_paths() if p.parent.name == "ontology"]
@@ -50,7 +50,7 @@ def context_sources(target: int, base: str = DEFAULT_BASE_IRI) -> list[ParsedSou
         reference.countries(base),
         reference.languages(base),
         reference.sdgs(base),
-        reference.cities(base, only=ids),
+        city_source.cities(base, only=ids),
     ]
     return sources
 
@@ -81,16 +81,18 @@ def base_store(
 def _load_graph(store: ox.Store, src: ParsedSource, data: bytes | Path) -> None:
     """Bulk-load a source's triples into its graph, with the PROV metadata the loader writes
     (the web app's ETags and Last-Modified derive from it)."""
-    from cckg.loaders.pipeline import provenance
+    from cckg.core.writer import Origin, provenance
 
-    graph = ox.NamedNode(iris.graph(src.graph_name))
+    graph_iri = iris.graph(src.graph_name)
+    graph = ox.NamedNode(graph_iri)
     if isinstance(data, Path):
         digest = hashlib.sha256(data.read_bytes()).hexdigest()
         store.bulk_load(path=str(data), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
     else:
         digest = hashlib.sha256(data).hexdigest()
         store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
-    prov = provenance(src, DEFAULT_BASE_IRI, datetime.now(UTC), f"sha256:{digest}")
+    origin = Origin.of_file(src.graph_name, src.path)
+    prov = provenance(graph_iri, origin, datetime.now(UTC), f"sha256:{digest}")
     store.bulk_load(
         prov.serialize(format="nt", encoding="utf-8"),
         format=ox.RdfFormat.N_TRIPLES,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from rdflib import URIRef
 
 from cckg.core import iris
 from cckg.core.store import EmbeddedStore, canonical_hash
@@ -12,6 +13,7 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 G = "https://w3id.org/cckg/graph/admin-test"
 CCKG = "https://w3id.org/cckg/def/cckg#"
 UPDATE = "application/sparql-update"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 
 
 @pytest.fixture
@@ -151,3 +153,44 @@ def test_write_invalidates_caches(writable):
     assert "cckg_search" not in app.extensions
     with app.app_context():
         assert caching.store_version(app).tag != before
+
+
+def test_writes_record_the_same_prov_as_cckg_load(writable):
+    """/data and /update write through the loaders' writer: the graph's PROV names the route
+    (no file, so no checksum), and a POST merge or an update keeps one PROV, not two."""
+    app, store = writable
+    c = app.test_client()
+    prov = "http://www.w3.org/ns/prov#"
+
+    def metadata() -> dict[str, set[str]]:
+        rows = store.select(
+            "SELECT ?p ?o WHERE { GRAPH ?g { ?g ?p ?o } }", {"g": URIRef(G)}, dataset="all"
+        )
+        out: dict[str, set[str]] = {}
+        for r in rows:
+            out.setdefault(str(r["p"]), set()).add(str(r["o"]))
+        return out
+
+    turtle = b"<x:a> <x:b> <x:c> ."
+    assert (
+        c.put(f"/data?graph={G}", data=turtle, headers=AUTH, content_type="text/turtle").status_code
+        == 201
+    )
+    meta = metadata()
+    assert meta[f"{RDF}type"] == {f"{prov}Entity"}
+    assert meta[f"{prov}wasDerivedFrom"] == {"PUT /data"}
+    assert meta["http://purl.org/dc/terms/identifier"] == {"admin-test"}
+    assert meta[f"{CCKG}loaderVersion"] and len(meta[f"{prov}generatedAtTime"]) == 1
+    assert len(meta[f"{CCKG}contentHash"]) == 1 and f"{CCKG}checksum" not in meta
+    body = b'<x:a> <x:b> "d" .'
+    resp = c.post(f"/data?graph={G}", data=body, headers=AUTH, content_type="text/turtle")
+    assert resp.status_code == 204
+    meta = metadata()
+    assert meta[f"{prov}wasDerivedFrom"] == {"POST /data"}
+    assert len(meta[f"{CCKG}contentHash"]) == 1 and len(meta[f"{prov}generatedAtTime"]) == 1
+    update = f"INSERT DATA {{ GRAPH <{G}> {{ <x:a> <x:b> 'e' }} }}"
+    resp = c.post("/update", data=update.encode(), headers=AUTH, content_type=UPDATE)
+    assert resp.status_code == 200
+    meta = metadata()
+    assert meta[f"{prov}wasDerivedFrom"] == {"POST /update"}
+    assert len(meta[f"{CCKG}contentHash"]) == 1 and len(meta[f"{prov}generatedAtTime"]) == 1

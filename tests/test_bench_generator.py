@@ -7,13 +7,16 @@ import sys
 from pathlib import Path
 
 import pytest
+import reference_cities
 from pyshacl import validate as shacl_validate
 from rdflib import RDF, Graph, Namespace, URIRef
 
+from cckg.core.gate.context import ValidationContext
+from cckg.core.gate.model import ParsedSource
+from cckg.core.gate.shapes import class_hierarchy
+from cckg.core.gate.validate import validate_source
 from cckg.core.settings import ONTOLOGY_NS
 from cckg.loaders import reference
-from cckg.loaders.model import ParsedSource
-from cckg.loaders.validate import ValidationContext, class_hierarchy, validate_source
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # bench/ is a folder of the repository, not an installed package
@@ -92,7 +95,7 @@ def test_tiny_run_conforms_to_the_shapes_with_its_context(shapes, ontology):
     for name in ("themes.ttl", "regions.ttl"):
         data.parse(ROOT / "ontology" / name, format="turtle")
     data += reference.countries().public
-    data += reference.cities(only=city_ids).public
+    data += reference_cities.cities(only=city_ids).public
     conforms, _, text = shacl_validate(
         data,
         shacl_graph=shapes,

@@ -1,4 +1,4 @@
-"""The fast SHACL engine (cckg.loaders.fast_shacl) against pySHACL, result for result.
+"""The fast SHACL engine (cckg.core.gate.engine) against pySHACL, result for result.
 
 pySHACL is the reference: for every example in tests/data/shapes/ and for a synthetic shapes
 graph that uses the supported features our shapes do not (yet), both engines must return the
@@ -18,20 +18,23 @@ from pathlib import Path
 
 import pyshacl
 import pytest
+import reference_cities
 from pyshacl.rdfutil.inoculate import inoculate
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, SH
 from rdflib.term import Node
 
-from cckg.loaders import reference
-from cckg.loaders.fast_shacl import (
+from cckg.core.gate.context import ValidationContext
+from cckg.core.gate.engine import (
     CompiledShapes,
     ValidationResult,
     to_violation,
     validate_graph_fast,
 )
-from cckg.loaders.model import Location
-from cckg.loaders.validate import ValidationContext, class_hierarchy, violations_from
+from cckg.core.gate.model import Location
+from cckg.core.gate.pyshacl_check import violations_from
+from cckg.core.gate.shapes import class_hierarchy
+from cckg.loaders import reference
 
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY = ROOT / "ontology" / "cckg.ttl"
@@ -158,7 +161,7 @@ def test_example_agrees_with_pyshacl(example: Path, shapes, compiled, ontology) 
 
 @pytest.fixture(scope="module")
 def cities() -> Graph:
-    return reference.cities(limit=2000).public
+    return reference_cities.cities(limit=2000).public
 
 
 @pytest.fixture(scope="module")
@@ -242,11 +245,11 @@ def test_store_input_and_a_forked_half_give_the_same_violations(
     shapes in a forked process, the linked nodes' types asked from a resolver."""
     import pyoxigraph as ox
 
-    from cckg.loaders import fast_shacl, forked
+    from cckg.core.gate import engine, forked
 
     broken, _expected = _mutate(cities)
     as_graph = _gate_fast(broken, compiled["public"], country_context)
-    monkeypatch.setattr(fast_shacl, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(engine, "PARALLEL_MIN", 0)
     monkeypatch.setattr(forked, "usable", lambda: True)
     forks = []
     monkeypatch.setattr(forked.os, "fork", lambda f=forked.os.fork: forks.append(1) or f())
@@ -267,7 +270,7 @@ def test_store_input_and_a_forked_half_give_the_same_violations(
 
 
 def test_a_failing_forked_half_fails_the_run() -> None:
-    from cckg.loaders import forked
+    from cckg.core.gate import forked
 
     def work(item: int) -> list[int]:
         if item == 3:
@@ -391,7 +394,7 @@ def test_synthetic_features_agree_with_pyshacl() -> None:
 
 
 def test_restricting_focus_to_subjects_drops_only_other_focus_nodes() -> None:
-    """As validate.py's filter: targets that are not subjects of the data are skipped
+    """As pyshacl_check.py's filter: targets that are not subjects of the data are skipped
     (here ex:ghost, a sh:targetNode, and "Carl", a sh:targetObjectsOf), nothing else changes.
     These shapes have an inner sh:property unit, so the restriction runs inside the queries.
     """

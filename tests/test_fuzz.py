@@ -14,7 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cckg.loaders.model import ParsedSource, SourceError
+from cckg.core.gate.model import ParsedSource, SourceError
 from cckg.loaders.tabular import parse_file
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,8 +11,8 @@ import pytest
 from rdflib import URIRef
 
 from cckg.core import iris
+from cckg.core.gate import validate
 from cckg.core.store import EmbeddedStore, canonical_hash
-from cckg.loaders import validate
 from cckg.loaders.pipeline import Loader, LoadRejectedError, parse_path
 
 ROOT = Path(__file__).resolve().parent.parent

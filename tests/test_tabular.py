@@ -22,9 +22,9 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.namespace import DCTERMS, RDF, RDFS, SH, SKOS
 
 from cckg.core import geonames
+from cckg.core.gate.model import ParsedSource, SourceError
 from cckg.core.namespaces import CCKG
 from cckg.core.resources import CHECKOUT as PROJECT_ROOT
-from cckg.loaders.model import ParsedSource, SourceError
 from cckg.loaders.tabular import parse_file
 
 DATA = PROJECT_ROOT / "data"

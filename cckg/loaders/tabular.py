@@ -10,20 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cckg.core.gate.model import Location, ParsedSource, SourceError
 from cckg.core.settings import DEFAULT_BASE_IRI
 from cckg.loaders.csv_source import read_csv
-from cckg.loaders.model import Location, ParsedSource, SourceError
-from cckg.loaders.records import (
-    CLASSES,
-    DEFAULT_CITIES,
-    DEFAULT_THEMES,
-    Context,
-    RecordClass,
-    curated_cities,
-    decode,
-    map_records,
-    theme_slugs,
-)
+from cckg.loaders.lookups import DEFAULT_CITIES, DEFAULT_THEMES, curated_cities, theme_slugs
+from cckg.loaders.raw import decode
+from cckg.loaders.record_classes import CLASSES
+from cckg.loaders.records import Context, RecordClass, map_records
 from cckg.loaders.yaml_source import read_yaml
 
 SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv"}

@@ -8,8 +8,8 @@ from typing import Any
 
 import yaml
 
-from cckg.loaders.model import Location, SourceError
-from cckg.loaders.records import RawRecord
+from cckg.core.gate.model import Location, SourceError
+from cckg.loaders.raw import RawRecord
 
 HEADER_KEYS = frozenset({"kind", "records", "note"})
 

@@ -1,29 +1,37 @@
 """Writes: SPARQL Update (``/update``) and the Graph Store Protocol (``/data``), admin only.
 
 Both routes are off (404) unless ``CCKG_ADMIN_TOKEN`` is set, and then need
-``Authorization: Bearer <token>``. Every write passes the same SHACL gate as the loaders and
-lands with one ``store.replace_graphs`` call (staging + one atomic MOVE), so a refused write
-leaves the store untouched. ``/update`` runs on a scratch in-memory copy first; only the graphs
-it changed are validated and written. The private graph is writable only through ``/data``.
+``Authorization: Bearer <token>``. Every write passes the same SHACL gate as the loaders
+(``cckg.core.gate.check.Gate``) and lands through the same writer (``cckg.core.writer``): one
+``store.replace_graphs`` call (staging + one atomic MOVE) with the PROV metadata ``cckg load``
+records, naming the route as what the graph was derived from. A refused write leaves the store
+untouched. ``/update`` runs on a scratch in-memory copy first; only the graphs it changed are
+validated and written. The private graph is writable only through ``/data``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import PROV, XSD
+from rdflib import Graph, URIRef
 
 from cckg.core import iris
+from cckg.core.gate.content import digest
+from cckg.core.gate.model import ParsedSource
+from cckg.core.gate.oxgraph import as_oxgraph
+from cckg.core.store import to_rdflib
+from cckg.core.writer import GraphWrite, Origin, strip_metadata, write_graphs
 from cckg.webapp import caching
 from cckg.webapp.errors import JsonError
 from cckg.webapp.store import forget_derived, get_store
+
+if TYPE_CHECKING:  # a type only: the gate itself is imported on the first write
+    from cckg.core.gate.check import Gate
 
 bp = Blueprint("admin", __name__)
 
@@ -110,62 +118,55 @@ def _stored_graph(name: URIRef) -> Graph:
     )
 
 
-def _strip_metadata(name: URIRef, g: Graph) -> Graph:
-    from cckg.loaders.pipeline import CCKG_CONTENT_HASH
+def _gate() -> Gate:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    gate = app.extensions.get("cckg_admin_gate")
+    if gate is None:  # shapes compiled and ontology parsed once per app
+        # Start-up: the SHACL engine costs about 0.1 s to import, and only writes need it
+        # (they are off unless CCKG_ADMIN_TOKEN is set).
+        from cckg.core.gate.check import Gate
 
-    for pred in (PROV.generatedAtTime, CCKG_CONTENT_HASH):
-        g.remove((name, pred, None))
-    return g
+        gate = app.extensions["cckg_admin_gate"] = Gate()
+    return gate
 
 
-def _validate(graphs: dict[URIRef, Graph]) -> None:
-    """The loaders' SHACL gate; raises 422 with the violations when anything does not conform."""
-    from cckg.loaders.model import ParsedSource
+def _identifier(name: URIRef, base: str) -> str:
+    """A graph's dcterms:identifier: its name under ``{base}graph/``, as ``cckg load`` names
+    its graphs, else the whole IRI."""
+    prefix = f"{base}graph/"
+    return str(name)[len(prefix) :] if str(name).startswith(prefix) else str(name)
 
+
+def _validate_and_write(
+    graphs: dict[URIRef, Graph], drops: list[URIRef] | None = None, *, route: str
+) -> None:
+    """The loaders' SHACL gate, then the loaders' writer (PROV naming ``route``); 422 with the
+    violations when anything does not conform, and then nothing is written."""
     store = get_store()
     private = iris.private_graph(store.base_iri)
-    sources = []
-    for name, g in graphs.items():
-        path = Path("request")  # violations name the graph in their focus and record
-        if name == private:
-            sources.append(ParsedSource(path, "private", Graph(), private=g))
-        else:
-            sources.append(ParsedSource(path, str(name), g))
-    violations = _loader(store).validate(sources)
+    path = Path("request")  # violations name the graph in their focus and record
+    sources = [
+        ParsedSource(path, "private", Graph(), private=g)
+        if name == private
+        else ParsedSource(path, str(name), g)
+        for name, g in graphs.items()
+    ]
+    datas = [as_oxgraph(src.public) for src in sources]
+    gate = _gate() if sources else None  # a drop alone needs no gate (nor its shapes compiled)
+    violations = gate.check(sources, datas, gate.lookup(sources, store)) if gate else []
     if violations:
         raise AdminError(
             422,
             f"the data does not conform: {len(violations)} violation(s); nothing was written",
             violations=[v.as_dict() for v in violations[:200]],
         )
-
-
-def _loader(store):
-    from cckg.loaders.pipeline import Loader
-
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    loader = app.extensions.get("cckg_admin_loader")
-    if loader is None:  # shapes and ontology parsed once per app
-        loader = app.extensions["cckg_admin_loader"] = Loader(store, store.base_iri)
-    return loader
-
-
-def _write(graphs: dict[URIRef, Graph], drops: list[URIRef] | None = None) -> None:
-    """Validated graphs -> store, with fresh content hashes so caches see a new version."""
-    from cckg.loaders.pipeline import CCKG_CONTENT_HASH, content_hash
-
-    store = get_store()
-    now = Literal(datetime.now(UTC).isoformat(), datatype=XSD.dateTime)
-    parts: dict[URIRef, list[Graph]] = {}
-    for name, g in graphs.items():
-        meta = Graph()
-        meta.add((name, CCKG_CONTENT_HASH, Literal(content_hash(g))))
-        meta.add((name, PROV.generatedAtTime, now))
-        parts[name] = [g, meta]
-    if parts:
-        store.replace_graphs(parts)
-    if drops:
-        store.drop_graphs(drops)
+    writes = []
+    for (name, g), data in zip(graphs.items(), datas, strict=True):
+        origin = Origin(_identifier(name, store.base_iri), route)
+        # public triples as the gate read them (kept); the private graph as given, as the loader
+        writes.append(GraphWrite(name, g if name == private else data, origin))
+    # Every write is recorded, also of unchanged triples: the route asked for it.
+    write_graphs(store, writes, drops or [], skip_unchanged=False)
     invalidate_caches(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
@@ -212,18 +213,17 @@ def data() -> Response:
     if request.method == "DELETE":
         if not exists:
             raise AdminError(404, "no such graph")
-        _write({}, drops=[name])
+        _validate_and_write({}, drops=[name], route="DELETE /data")
         return Response(status=204)
-    incoming = _strip_metadata(name, _parse_body())
+    incoming = strip_metadata(name, _parse_body())
     if request.method == "POST" and exists:
-        merged = _strip_metadata(name, _stored_graph(name))
+        merged = strip_metadata(name, _stored_graph(name))
         for t in incoming:
             merged.add(t)
         incoming = merged
     if not len(incoming):
         raise AdminError(400, "the body holds no triples (use DELETE to remove a graph)")
-    _validate({name: incoming})
-    _write({name: incoming})
+    _validate_and_write({name: incoming}, route=f"{request.method} /data")
     return Response(status=204 if exists else 201)
 
 
@@ -250,18 +250,18 @@ def _update_text() -> str:
 
 
 def _graph_digests(store: ox.Store) -> dict[str, str]:
-    digests: dict[str, list[str]] = {}
-    for q in store:
-        key = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else ""
-        digests.setdefault(key, []).append(str(q))
-    return {
-        k: hashlib.sha256("\n".join(sorted(v)).encode()).hexdigest() for k, v in digests.items()
-    }
+    """The content hash (the writer's) of every graph of ``store`` that holds triples, by IRI;
+    the default graph (and any unnamed one) is ""."""
+    dumps: dict[str, bytes] = {}
+    for graph in [ox.DefaultGraph(), *store.named_graphs()]:
+        key = graph.value if isinstance(graph, ox.NamedNode) else ""
+        data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+        if data:
+            dumps[key] = dumps.get(key, b"") + data
+    return {key: digest(data) for key, data in dumps.items()}
 
 
 def _to_rdflib_graph(store: ox.Store, name: str) -> Graph:
-    from cckg.core.store import to_rdflib
-
     g = Graph()
     for q in store.quads_for_pattern(None, None, None, ox.NamedNode(name)):
         g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
@@ -297,13 +297,11 @@ def update() -> Response:
         if name.startswith(f"{base}graph/staging/"):
             raise AdminError(400, "staging graphs are internal and cannot be written")
     graphs = {
-        URIRef(n): _strip_metadata(URIRef(n), _to_rdflib_graph(scratch, n))
+        URIRef(n): strip_metadata(URIRef(n), _to_rdflib_graph(scratch, n))
         for n in changed
         if n in after
     }
     graphs = {n: g for n, g in graphs.items() if len(g)}
     drops = [URIRef(n) for n in changed if URIRef(n) not in graphs]
-    if graphs:
-        _validate(graphs)
-    _write(graphs, drops)
+    _validate_and_write(graphs, drops, route="POST /update")
     return _error(200, "update applied", changed=changed)

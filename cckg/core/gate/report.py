@@ -1,10 +1,10 @@
-"""Machine-readable rejection reports."""
+"""Machine-readable rejection reports: the gate's violations as a SHACL validation report."""
 
 from __future__ import annotations
 
 from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
 
-from cckg.loaders.validate import Violation
+from cckg.core.gate.model import Violation
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 CCKGR = Namespace("https://w3id.org/cckg/def/report#")

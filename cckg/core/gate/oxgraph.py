@@ -1,8 +1,8 @@
 """A source's triples in an in-memory pyoxigraph store, so big RDF files never become rdflib
 graphs (rdflib needs about 3 KB and microseconds per triple; pyoxigraph a fraction of both).
 
-The loader reads such a source as N-Triples (:meth:`OxGraph.ntriples`) and validates it in its
-own store (:meth:`OxGraph.take_store`). The few rdflib-like readers (``len``, iteration,
+The writer reads such a source as N-Triples (:meth:`OxGraph.ntriples`); the gate validates it
+in its own store (:meth:`OxGraph.take_store`). The few rdflib-like readers (``len``, iteration,
 ``subjects``, ``triples``) are for the code and tests that look at a parsed source.
 """
 
@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
+from cckg.core.gate.ntriples import graph_to_ntriples
 from cckg.core.store import to_oxigraph, to_rdflib
 
 Pattern = tuple[Node | None, Node | None, Node | None]
@@ -42,8 +43,6 @@ class OxGraph:
         Loaded leniently: rdflib accepts some terms a strict N-Triples parser refuses (odd
         language tags), and the shapes, not the parser, judge those.
         """
-        from cckg.loaders.fast_shacl import graph_to_ntriples
-
         return cls.from_ntriples(graph_to_ntriples(*graphs), lenient=True)
 
     @property
@@ -140,3 +139,8 @@ class OxGraph:
         for r in rows:
             out.setdefault(URIRef(r["s"].value), set()).add(URIRef(r["t"].value))
         return out
+
+
+def as_oxgraph(data: Graph | OxGraph) -> OxGraph:
+    """A source's public triples as an OxGraph (rdflib graphs are copied into one)."""
+    return data if isinstance(data, OxGraph) else OxGraph.from_graphs([data])

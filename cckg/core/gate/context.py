@@ -8,14 +8,19 @@ which saves the big single-file loads nearly all lookups.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 from rdflib import RDF, Graph, URIRef
+from rdflib.namespace import OWL
 
-from cckg.loaders.model import ParsedSource
-from cckg.loaders.oxgraph import OxGraph
+from cckg.core.gate.model import ParsedSource
+from cckg.core.gate.oxgraph import OxGraph
+from cckg.core.sparql_text import term_n3
+from cckg.core.store import Store
 
 Types = dict[URIRef, set[URIRef]]
 StoreTypes = Callable[[list[URIRef]], Types]
+_LOOKUP_CHUNK = 5000  # nodes per VALUES block when asking the store for types
 
 
 def graph_types(graphs: Iterable[Graph]) -> Types:
@@ -27,13 +32,35 @@ def graph_types(graphs: Iterable[Graph]) -> Types:
     return types
 
 
+def linked_nodes(graph: Graph) -> set[URIRef]:
+    """The IRIs ``graph`` links to (not by rdf:type or owl:sameAs)."""
+    return {o for _, p, o in graph if isinstance(o, URIRef) and p != RDF.type and p != OWL.sameAs}
+
+
+def store_types(store: Store) -> StoreTypes:
+    """The rdf:types a store (all graphs, the private one included) gives nodes."""
+
+    def lookup(nodes: list[URIRef]) -> Types:
+        out: Types = {}
+        for i in range(0, len(nodes), _LOOKUP_CHUNK):
+            values = " ".join(term_n3(n) for n in nodes[i : i + _LOOKUP_CHUNK])
+            rows = store.select(
+                f"SELECT ?s ?t WHERE {{ VALUES ?s {{ {values} }} ?s a ?t }}", dataset="all"
+            )
+            for row in rows:
+                out.setdefault(row["s"], set()).add(row["t"])
+        return out
+
+    return lookup
+
+
 def _merge(into: Types, more: Types) -> None:
     for node, classes in more.items():
         into.setdefault(node, set()).update(classes)
 
 
 class TypeLookup:
-    """Types of linked nodes for one load; a :data:`cckg.loaders.fast_shacl.TypeResolver`."""
+    """Types of linked nodes for one load; a :data:`cckg.core.gate.compiled.TypeResolver`."""
 
     def __init__(self, ontology: Types, sources: list[ParsedSource], store: StoreTypes | None):
         self.known: Types = {n: set(c) for n, c in ontology.items()}
@@ -78,3 +105,22 @@ class TypeLookup:
         if new and self._store is not None:
             self._asked.update(new)
             _merge(self._stored, self._store(sorted(new)))
+
+
+@dataclass
+class ValidationContext:
+    """What a batch needs besides itself: types of linked nodes and the class hierarchy."""
+
+    hierarchy: Graph
+    types: dict[URIRef, set[URIRef]] = field(default_factory=dict)
+
+    def graph_for(self, batch: Graph) -> Graph:
+        g = Graph()
+        for t in batch:
+            g.add(t)
+        for t in self.hierarchy:
+            g.add(t)
+        for node in linked_nodes(batch):
+            for cls in self.types.get(node, ()):
+                g.add((node, RDF.type, cls))
+        return g
