@@ -25,6 +25,7 @@ from flask import Flask, Response, current_app, request
 
 from cckg import __version__
 from cckg.core.queries import helper
+from cckg.core.store import Store
 from cckg.webapp.store import get_store
 
 EXTENSION = "cckg_caching"
@@ -52,7 +53,7 @@ def _state(app: Flask) -> _State:
     return state
 
 
-def compute_version(store: Any) -> StoreVersion:
+def compute_version(store: Store) -> StoreVersion:
     rows = store.select(helper("internal/get_store_version"), dataset="public")
     lines = sorted(f"{r['g']} {r['hash']} {r.get('time', '')}" for r in rows)
     # The code version is part of the tag: a new release may render the same data differently.
@@ -77,7 +78,7 @@ def store_version(app: Flask | None = None) -> StoreVersion:
     ttl = float(app.config.get("CCKG_VERSION_TTL_S", 5.0))
     now = time.monotonic()
     # An embedded store counts its own writes: a write through it is seen at once.
-    generation = getattr(store, "generation", None)
+    generation = store.generation
     with state.lock:
         fresh = now - state.checked_at < ttl and generation == state.generation
         if state.version is not None and fresh:

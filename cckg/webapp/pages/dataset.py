@@ -27,6 +27,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, VOID, XSD
 from cckg.core import iris
 from cckg.core.queries import helper
 from cckg.core.settings import ONTOLOGY_NS
+from cckg.core.store import Store
 from cckg.webapp import caching, conneg
 from cckg.webapp.i18n import current_lang
 from cckg.webapp.linked import rdf_response
@@ -131,7 +132,7 @@ def _namespace(iri: str) -> str:
     return iri[: cut + 1]
 
 
-def dataset_info(store: Any, base: str) -> DatasetInfo:
+def dataset_info(store: Store, base: str) -> DatasetInfo:
     """Counts and metadata of the public graphs (the caller caches it per store version)."""
     counts = {
         str(r["g"]): int(r["triples"])
@@ -251,7 +252,7 @@ def _distribution(g: Graph, dataset: URIRef, url: URIRef, title: str) -> None:
 # ---------------------------------------------------------------- dumps
 
 
-def nquads(store: Any, graphs: Iterable[URIRef]) -> bytes:
+def nquads(store: Store, graphs: Iterable[URIRef]) -> bytes:
     """N-Quads of the given graphs, each quad naming its graph.
 
     ``EmbeddedStore.export_nquads(graphs)`` writes the triples of each graph without the graph

@@ -21,6 +21,7 @@ from rdflib.term import Node
 from cckg.core import iris
 from cckg.core.queries import helper, helper_source
 from cckg.core.sparql_text import substitute_term
+from cckg.core.store import Store
 from cckg.webapp import caching, conneg
 from cckg.webapp.i18n import current_lang
 from cckg.webapp.linked import (
@@ -62,7 +63,7 @@ class Description:
         return len(self.graph)
 
 
-def describe(store: Any, iri: URIRef, inbound_cap: int = DEFAULT_INBOUND_CAP) -> Description:
+def describe(store: Store, iri: URIRef, inbound_cap: int = DEFAULT_INBOUND_CAP) -> Description:
     """The public description of ``iri``; empty when the store knows nothing about it."""
     bindings = {"thing": iri}
     outbound = store.construct(helper("internal/describe_outbound"), bindings, dataset="public")

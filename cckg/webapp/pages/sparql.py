@@ -43,6 +43,7 @@ from cckg.core.query_jobs import (
     serialize_triples,
 )
 from cckg.core.query_pool import QueryPool
+from cckg.core.store import Store
 from cckg.core.store.runners import PoolRunner
 from cckg.webapp import caching
 from cckg.webapp.errors import TextError
@@ -444,7 +445,7 @@ def _failure_response(outcome: QueryOutcome, timeout: float) -> Response:
 
 
 def _dataset(
-    store: Any, info: QueryInfo, params: MultiDict[str, str]
+    store: Store, info: QueryInfo, params: MultiDict[str, str]
 ) -> tuple[list[str], list[str]]:
     """The RDF dataset: protocol parameters, else the query's FROM clauses, else everything
     public; always intersected with the public graphs (private/staging/unknown -> nothing)."""
@@ -466,7 +467,7 @@ def _dataset(
 GRAPHS_KEY = "cckg_sparql_graphs"
 
 
-def _public_graphs(store: Any) -> list[Any]:
+def _public_graphs(store: Store) -> list[Any]:
     """The public graph names; 503 when the store does not answer."""
     try:
         if store.generation is not None:
