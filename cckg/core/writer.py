@@ -1,8 +1,14 @@
-"""The one writer: validated graphs -> PROV metadata -> one ``store.replace_graphs`` (and
-``store.drop_graphs``).
+"""The one writer: gate -> PROV metadata -> one ``store.replace_graphs`` (and
+``store.drop_graphs``), one writer at a time per store.
 
-Every write goes through :func:`write_graphs`: ``cckg load`` (``cckg.loaders.pipeline``) and
-the web app's ``/data`` and ``/update``. Each graph gets its content hash (``cckg:contentHash``,
+Every write goes through :class:`Writer`: ``cckg load`` (``cckg.loaders.pipeline``) and the web
+app's ``/data`` and ``/update``. It holds the store's write lock for the whole
+read-validate-write, so an acknowledged write is never lost to a concurrent one; a write based
+on a graph it read earlier names that graph's content hash, and finds it unchanged or fails
+with :class:`WriteConflictError` (HTTP 409), which also covers other processes writing a remote
+store. Before the shapes, the write is checked as a whole (``core/gate/rules.py``: load
+metadata claimed by data, contact data, reserved graphs, subjects described by another graph,
+things removed while still linked). Each graph gets its content hash (``cckg:contentHash``,
 ``core/gate/content.py``: what a reload compares to leave an unchanged graph untouched) and,
 when its origin is known, its PROV metadata, stored in the graph itself::
 
@@ -20,20 +26,29 @@ The loader's private graph merges several sources, so it gets its content hash o
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import threading
+import weakref
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, XSD
 
 from cckg import __version__
+from cckg.core import iris
+from cckg.core.gate import rules
 from cckg.core.gate.content import digest
-from cckg.core.gate.oxgraph import OxGraph
+from cckg.core.gate.model import LoadRejectedError, ParsedSource, Violation
+from cckg.core.gate.oxgraph import OxGraph, as_oxgraph
 from cckg.core.resources import display_path
 from cckg.core.settings import ONTOLOGY_NS
 from cckg.core.store import Part, Store
+
+if TYPE_CHECKING:  # types only: the gate itself is imported on the first write
+    from cckg.core.gate.check import Gate, ProgressFactory
 
 CCKG_CHECKSUM = URIRef(ONTOLOGY_NS + "checksum")
 CCKG_LOADER_VERSION = URIRef(ONTOLOGY_NS + "loaderVersion")
@@ -81,6 +96,7 @@ class WriteReport:
     written: dict[str, int] = field(default_factory=dict)  # graph IRI -> triples (with PROV)
     unchanged: list[str] = field(default_factory=list)  # already stored with the same hash
     dropped: list[str] = field(default_factory=list)
+    private_triples: int = 0  # contact data in the merged private graph, when written
 
 
 def checksum(path: Path) -> str | None:
@@ -168,3 +184,164 @@ def write_graphs(
         store.drop_graphs(drops)
         report.dropped = [str(d) for d in drops]
     return report
+
+
+# ---------------------------------------------------------------- the writer
+
+
+class WriteConflictError(Exception):
+    """A graph changed between the moment a write read it and its own write (HTTP 409)."""
+
+    def __init__(self, graphs: Sequence[str]):
+        self.graphs = list(graphs)
+        super().__init__(
+            "changed by another write meanwhile: " + ", ".join(self.graphs) + "; read it again"
+        )
+
+
+_LOCKS: weakref.WeakKeyDictionary[object, threading.RLock] = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+
+
+def write_lock(store: Store) -> threading.RLock:
+    """The store's write lock: one read-validate-write at a time in this process."""
+    with _LOCKS_GUARD:
+        lock = _LOCKS.get(store)
+        if lock is None:
+            lock = _LOCKS[store] = threading.RLock()
+        return lock
+
+
+@dataclass
+class Write:
+    """What one write asks for: sources whose graphs it replaces (with their origins) and
+    graphs it drops. A source named ``private`` replaces the private graph with its private
+    part; other sources' private parts are merged into the private graph."""
+
+    sources: list[ParsedSource] = field(default_factory=list)
+    origins: list[Origin | None] = field(default_factory=list)
+    drops: list[URIRef] = field(default_factory=list)
+    # graph -> the content hash it had when the write read it (None: it did not exist)
+    expected: dict[URIRef, str | None] = field(default_factory=dict)
+
+
+class Writer:
+    """The one write path of a store (see the module docstring)."""
+
+    def __init__(self, store: Store, gate: Gate | None = None) -> None:
+        self.store = store
+        self.base = store.base_iri
+        self._gate = gate
+
+    @property
+    def gate(self) -> Gate:
+        if self._gate is None:  # shapes compiled and ontology parsed once per writer
+            # Start-up: the SHACL engine costs about 0.1 s to import, and a web app whose
+            # writes are off never needs it.
+            from cckg.core.gate.check import Gate
+
+            self._gate = Gate()
+        return self._gate
+
+    def validate(
+        self,
+        write: Write,
+        datas: list[OxGraph] | None = None,
+        progress: ProgressFactory | None = None,
+    ) -> list[Violation]:
+        """Every reason to refuse ``write`` (the sources' data stores are used up)."""
+        sources = write.sources
+        datas = datas if datas is not None else [as_oxgraph(s.public) for s in sources]
+        found: list[Violation] = []
+        public = [(s, d) for s, d in zip(sources, datas, strict=True) if s.graph_name != "private"]
+        for src, data in public:
+            found += rules.reserved_graph(src, self.base)
+            found += rules.metadata_claims(src, data, self.base)
+            found += rules.personal_data(src, data, self.base)
+        names = {str(iris.graph(s.graph_name, self.base)): d for s, d in public}
+        replaced = set(names) | {str(g) for g in write.drops}
+        found += rules.ownership([s for s, _ in public], [d for _, d in public], self.store,
+                                 self.base, replaced)  # fmt: skip
+        changes: dict[str, OxGraph | None] = dict(names)
+        changes.update((str(g), None) for g in write.drops)
+        found += rules.deletions(changes, self.store, self.base)
+        if found:  # the shapes' reports would only add noise to these
+            return found
+        if sources:
+            lookup = self.gate.lookup(sources, self.store)
+            found += self.gate.check(sources, datas, lookup, progress=progress)
+        return found
+
+    def write(
+        self,
+        write: Write,
+        *,
+        datas: list[OxGraph] | None = None,
+        when: datetime | None = None,
+        skip_unchanged: bool = True,
+        progress: ProgressFactory | None = None,
+    ) -> WriteReport:
+        """Check, validate and store ``write`` under the store's write lock; raises
+        :class:`WriteConflictError` or :class:`LoadRejectedError` and then writes nothing."""
+        when = when or datetime.now(UTC)
+        sources = write.sources
+        datas = datas if datas is not None else [as_oxgraph(s.public) for s in sources]
+        with write_lock(self.store):
+            self._check_expected(write.expected)
+            for data in datas:  # N-Triples to hash and write, while the gate runs
+                data.start_dump()
+            violations = self.validate(write, datas, progress)
+            if violations:
+                raise LoadRejectedError(violations)
+            writes = []
+            for src, data, origin in zip(sources, datas, write.origins, strict=True):
+                if src.graph_name == "private":
+                    writes.append(GraphWrite(iris.private_graph(self.base), src.private, origin))
+                else:
+                    writes.append(GraphWrite(iris.graph(src.graph_name, self.base), data, origin))
+            private = self._merged_private(sources, datas)
+            if private is not None:
+                # several sources' contact data: no one origin, only the content hash
+                writes.append(GraphWrite(iris.private_graph(self.base), private, None))
+            report = write_graphs(
+                self.store, writes, write.drops, when=when, skip_unchanged=skip_unchanged
+            )
+            report.private_triples = len(private) if private is not None else 0
+            return report
+
+    def _check_expected(self, expected: dict[URIRef, str | None]) -> None:
+        if not expected:
+            return
+        stored = stored_hashes(self.store)
+        moved = [str(g) for g, h in expected.items() if stored.get(g) != h]
+        if moved:
+            raise WriteConflictError(sorted(moved))
+
+    def _merged_private(
+        self, sources: Sequence[ParsedSource], datas: Sequence[OxGraph]
+    ) -> Graph | None:
+        """Current private graph minus the written sources' subjects, plus their new data."""
+        merging = [(s, d) for s, d in zip(sources, datas, strict=True) if s.graph_name != "private"]
+        if not any(len(s.private) for s, _ in merging):
+            return None
+        keys = set().union(*(d.subject_keys() for _, d in merging))
+        subjects = {s for src, _ in merging for s in src.private.subjects()}
+        pname = iris.private_graph(self.base)
+        existing = self.store.construct(
+            "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?private { ?s ?p ?o } }",
+            {"private": pname},
+            dataset="all",
+        )
+        strip_metadata(pname, existing)  # the writer states it afresh
+        merged = Graph()
+        for t in existing:
+            s = t[0]
+            if t[1] == CCKG_CONTENT_HASH or s in subjects:
+                continue
+            if isinstance(s, URIRef) and f"<{s}>".encode() in keys:
+                continue
+            merged.add(t)
+        for src, _ in merging:
+            for t in src.private:
+                merged.add(t)
+        return merged

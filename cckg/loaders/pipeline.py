@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rdflib import Graph, URIRef
+from rdflib import Graph
 
 from cckg.core import iris
 from cckg.core.gate.check import Gate
@@ -24,18 +24,12 @@ from cckg.core.gate.model import (
     SourceError,
     Violation,
 )
-from cckg.core.gate.oxgraph import OxGraph, as_oxgraph
+from cckg.core.gate.oxgraph import as_oxgraph
 from cckg.core.gate.shapes import ONTOLOGY_FILES
 from cckg.core.resources import resource_dir
 from cckg.core.settings import DEFAULT_BASE_IRI
 from cckg.core.store import Store
-from cckg.core.writer import (
-    CCKG_CONTENT_HASH,
-    GraphWrite,
-    Origin,
-    strip_metadata,
-    write_graphs,
-)
+from cckg.core.writer import Origin, Write, Writer
 
 __all__ = [
     "ONTOLOGY_FILES",
@@ -146,60 +140,22 @@ class Loader:
                 "two sources would write the same graph: " + ", ".join(sorted(dupes)),
                 Location(", ".join(str(s.path) for s in sources if s.graph_name in dupes)),
             )
-        lookup = self.gate.lookup(sources, self.store)
         datas = [as_oxgraph(src.public) for src in sources]
         report = LoadReport()
         for data in datas:  # before validation adds context to their stores
-            data.start_dump()  # N-Triples to hash and write, while the gate runs
             for cls, n in data.class_counts().items():
                 report.classes[cls] = report.classes.get(cls, 0) + n
-        violations = self.gate.check(sources, datas, lookup, progress=self._bar)
-        if violations:
-            raise LoadRejectedError(violations)
-        writes = [
-            GraphWrite(
-                iris.graph(src.graph_name, self.base),
-                data,
-                Origin.of_file(src.graph_name, src.path),
-            )
-            for src, data in zip(sources, datas, strict=True)
-        ]
-        private = self._merged_private(sources, datas)
-        pname = iris.private_graph(self.base)
-        if private is not None:
-            report.private_triples = len(private)
-            writes.append(GraphWrite(pname, private, None))  # several sources: no one origin
-        written = write_graphs(self.store, writes, when=started)
-        report.graphs = {g: n for g, n in written.written.items() if g != str(pname)}
-        report.unchanged = [g for g in written.unchanged if g != str(pname)]
+        origins: list[Origin | None] = [Origin.of_file(s.graph_name, s.path) for s in sources]
+        writer = Writer(self.store, self.gate)
+        written = writer.write(
+            Write(sources, origins), datas=datas, when=started, progress=self._bar
+        )
+        pname = str(iris.private_graph(self.base))
+        report.graphs = {g: n for g, n in written.written.items() if g != pname}
+        report.unchanged = [g for g in written.unchanged if g != pname]
+        report.private_triples = written.private_triples
         report.seconds = (datetime.now(UTC) - started).total_seconds()
         return report
-
-    def _merged_private(self, sources: list[ParsedSource], datas: list[OxGraph]) -> Graph | None:
-        """Current private graph minus the loaded sources' subjects, plus their new data."""
-        if not any(len(s.private) for s in sources):
-            return None
-        keys = set().union(*(d.subject_keys() for d in datas))
-        subjects = {s for src in sources for s in src.private.subjects()}
-        pname = iris.private_graph(self.base)
-        existing = self.store.construct(
-            "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?private { ?s ?p ?o } }",
-            {"private": pname},
-            dataset="all",
-        )
-        strip_metadata(pname, existing)  # the writer states it afresh
-        merged = Graph()
-        for t in existing:
-            s = t[0]
-            if t[1] == CCKG_CONTENT_HASH or s in subjects:
-                continue
-            if isinstance(s, URIRef) and f"<{s}>".encode() in keys:
-                continue
-            merged.add(t)
-        for src in sources:
-            for t in src.private:
-                merged.add(t)
-        return merged
 
 
 def _progress(total: int, desc: str, quiet: bool):

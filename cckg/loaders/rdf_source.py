@@ -2,12 +2,13 @@
 (streamed from the file, no rdflib graph); JSON-LD, small by nature, through rdflib.
 
 An N-Quads file is one source like any other file: its triples, whatever graph the file puts
-them in, go to the file's own graph.
+them in, go to the file's own graph, except quads in reserved graphs: those in the private graph
+(the shape of a backup) become the source's private part, validated by the private shapes and
+written to the private graph only; a staging graph (the store's own) is refused.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -15,9 +16,12 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
+from cckg.core import iris
 from cckg.core.gate.model import Location, ParsedSource, SourceError
 from cckg.core.gate.oxgraph import OxGraph
+from cckg.core.rdf_input import RdfInputError, parse_jsonld
 from cckg.core.settings import DEFAULT_BASE_IRI
+from cckg.core.store import to_rdflib
 
 FORMATS = {
     ".ttl": "turtle",
@@ -32,11 +36,6 @@ _OX_FORMATS = {
     "nquads": ox.RdfFormat.N_QUADS,
 }
 _LINE_FORMATS = ("nt", "nquads")  # a triple per line: a subject's line can be found again
-
-
-def _line_of(message: str) -> int | None:
-    m = re.search(r"line (\d+)", message)
-    return int(m.group(1)) if m else None
 
 
 def parse_rdf_file(
@@ -56,12 +55,13 @@ def parse_rdf_file(
             if isinstance(s, URIRef)
         }
         return ParsedSource(path, name, graph, locations=locations)
-    data = _parse_ox(path, fmt)
+    data, private = _parse_ox(path, fmt, base)
     line_of = (lambda iri: _subject_line(path, iri)) if fmt in _LINE_FORMATS else None
-    return ParsedSource(path, name, data, line_of=line_of)
+    return ParsedSource(path, name, data, private=private, line_of=line_of)
 
 
-def _parse_ox(path: Path, fmt: str) -> OxGraph:
+def _parse_ox(path: Path, fmt: str, base: str) -> tuple[OxGraph, Graph]:
+    """The file's public triples, and the quads it puts in the private graph."""
     store = ox.Store()
     try:
         store.load(path=str(path), format=_OX_FORMATS[fmt], base_iri=f"file:///{path.name}")
@@ -70,12 +70,31 @@ def _parse_ox(path: Path, fmt: str) -> OxGraph:
         raise SourceError(f"{fmt} syntax error: {msg}", Location(str(path), e.lineno)) from e
     except OSError as e:
         raise SourceError(f"cannot read file: {e.strerror or e}", Location(str(path))) from e
+    private = Graph()
     if fmt == "nquads" and next(store.named_graphs(), None) is not None:
-        # every graph of the file into the one source graph
+        private = _reserved_graphs(store, path, base)
+        # every other graph of the file into the one source graph
         store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } } ; DROP NAMED")
-    if not len(store):
+    if not len(store) and not len(private):
         raise SourceError("the file holds no triples", Location(str(path)))
-    return OxGraph(store)
+    return OxGraph(store), private
+
+
+def _reserved_graphs(store: ox.Store, path: Path, base: str) -> Graph:
+    """Take the private graph's quads out of ``store`` (returned as a graph); refuse staging."""
+    for g in store.named_graphs():
+        if isinstance(g, ox.NamedNode) and g.value.startswith(f"{base}graph/staging/"):
+            raise SourceError(
+                f"the file puts quads in {g.value}, a staging graph of the store's own",
+                Location(str(path)),
+            )
+    name = ox.NamedNode(str(iris.private_graph(base)))
+    private = Graph()
+    if store.contains_named_graph(name):
+        for q in store.quads_for_pattern(None, None, None, name):
+            private.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+        store.remove_graph(name)
+    return private
 
 
 def _parse_jsonld(path: Path) -> Graph:
@@ -91,21 +110,9 @@ def _parse_jsonld(path: Path) -> Graph:
         line = raw[: e.start].count(b"\n") + 1
         raise SourceError("not valid UTF-8 text", Location(str(path), line)) from e
     try:
-        json.loads(text)
-    except json.JSONDecodeError as e:
-        raise SourceError(f"JSON syntax error: {e.msg}", Location(str(path), e.lineno)) from e
-    g = Graph()
-    try:
-        g.parse(data=text, format="json-ld", publicID=f"file:///{path.name}")
-    except Exception as e:  # rdflib raises many exception types for syntax errors
-        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise SourceError(
-            f"json-ld syntax error: {msg}", Location(str(path), _line_of(str(e)))
-        ) from e
-    for _, _, o in g:
-        if isinstance(o, URIRef) and re.search(r"[\s<>\"{}|^`\\]", str(o)):
-            raise SourceError(f"invalid IRI {str(o)!r}", Location(str(path)))
-    return g
+        return parse_jsonld(text, public_id=f"file:///{path.name}")
+    except RdfInputError as e:
+        raise SourceError(e.message, Location(str(path), e.line), e.field) from e
 
 
 def _subject_line(path: Path, iri: str) -> int | None:

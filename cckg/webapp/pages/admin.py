@@ -5,8 +5,11 @@ Both routes are off (404) unless ``CCKG_ADMIN_TOKEN`` is set, and then need
 (``cckg.core.gate.check.Gate``) and lands through the same writer (``cckg.core.writer``): one
 ``store.replace_graphs`` call (staging + one atomic MOVE) with the PROV metadata ``cckg load``
 records, naming the route as what the graph was derived from. A refused write leaves the store
-untouched. ``/update`` runs on a scratch in-memory copy first; only the graphs it changed are
-validated and written. The private graph is writable only through ``/data``.
+untouched, and the writer checks the write as a whole (contact data, load metadata, subjects
+of other graphs, links left dangling by a deletion) and serialises writers: a write based on a
+graph that changed meanwhile gets 409. ``/update`` runs on a scratch in-memory copy of the
+*public* graphs (it can never read the private graph); only the graphs it changed are validated
+and written. The private graph is writable only through ``/data``.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from __future__ import annotations
 import hmac
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
@@ -22,16 +24,21 @@ from rdflib import Graph, URIRef
 
 from cckg.core import iris
 from cckg.core.gate.content import digest
-from cckg.core.gate.model import ParsedSource
-from cckg.core.gate.oxgraph import as_oxgraph
+from cckg.core.gate.model import LoadRejectedError, ParsedSource
+from cckg.core.rdf_input import RdfInputError, parse_rdf
 from cckg.core.store import to_rdflib
-from cckg.core.writer import GraphWrite, Origin, strip_metadata, write_graphs
+from cckg.core.writer import (
+    CCKG_CONTENT_HASH,
+    Origin,
+    Write,
+    WriteConflictError,
+    Writer,
+    strip_metadata,
+    write_lock,
+)
 from cckg.webapp import caching
 from cckg.webapp.errors import JsonError
 from cckg.webapp.store import forget_derived, get_store
-
-if TYPE_CHECKING:  # a type only: the gate itself is imported on the first write
-    from cckg.core.gate.check import Gate
 
 bp = Blueprint("admin", __name__)
 
@@ -118,16 +125,12 @@ def _stored_graph(name: URIRef) -> Graph:
     )
 
 
-def _gate() -> Gate:
+def _writer() -> Writer:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    gate = app.extensions.get("cckg_admin_gate")
-    if gate is None:  # shapes compiled and ontology parsed once per app
-        # Start-up: the SHACL engine costs about 0.1 s to import, and only writes need it
-        # (they are off unless CCKG_ADMIN_TOKEN is set).
-        from cckg.core.gate.check import Gate
-
-        gate = app.extensions["cckg_admin_gate"] = Gate()
-    return gate
+    writer = app.extensions.get("cckg_writer")
+    if writer is None:  # one per app: its gate compiles the shapes once
+        writer = app.extensions["cckg_writer"] = Writer(get_store(app))
+    return writer
 
 
 def _identifier(name: URIRef, base: str) -> str:
@@ -138,36 +141,40 @@ def _identifier(name: URIRef, base: str) -> str:
 
 
 def _validate_and_write(
-    graphs: dict[URIRef, Graph], drops: list[URIRef] | None = None, *, route: str
+    graphs: dict[URIRef, Graph],
+    drops: list[URIRef] | None = None,
+    *,
+    route: str,
+    expected: dict[URIRef, str | None] | None = None,
 ) -> None:
-    """The loaders' SHACL gate, then the loaders' writer (PROV naming ``route``); 422 with the
-    violations when anything does not conform, and then nothing is written."""
+    """The one writer (gate, rules, PROV naming ``route``): 422 with the violations when
+    anything does not conform, 409 when a graph the write read has changed since; nothing is
+    written then."""
     store = get_store()
     private = iris.private_graph(store.base_iri)
-    path = Path("request")  # violations name the graph in their focus and record
+    path = Path(route)  # violations name the graph in their focus and record
+    prefix = f"{store.base_iri}graph/"
     sources = [
         ParsedSource(path, "private", Graph(), private=g)
         if name == private
-        else ParsedSource(path, str(name), g)
+        else ParsedSource(path, str(name)[len(prefix) :], g)
         for name, g in graphs.items()
     ]
-    datas = [as_oxgraph(src.public) for src in sources]
-    gate = _gate() if sources else None  # a drop alone needs no gate (nor its shapes compiled)
-    violations = gate.check(sources, datas, gate.lookup(sources, store)) if gate else []
-    if violations:
+    origins: list[Origin | None] = [Origin(_identifier(n, store.base_iri), route) for n in graphs]
+    write = Write(sources, origins, drops or [], expected or {})
+    try:
+        # Every write is recorded, also of unchanged triples: the route asked for it.
+        _writer().write(write, skip_unchanged=False)
+    except LoadRejectedError as e:
         raise AdminError(
             422,
-            f"the data does not conform: {len(violations)} violation(s); nothing was written",
-            violations=[v.as_dict() for v in violations[:200]],
-        )
-    writes = []
-    for (name, g), data in zip(graphs.items(), datas, strict=True):
-        origin = Origin(_identifier(name, store.base_iri), route)
-        # public triples as the gate read them (kept); the private graph as given, as the loader
-        writes.append(GraphWrite(name, g if name == private else data, origin))
-    # Every write is recorded, also of unchanged triples: the route asked for it.
-    write_graphs(store, writes, drops or [], skip_unchanged=False)
-    invalidate_caches(current_app._get_current_object())  # type: ignore[attr-defined]
+            f"the data does not conform: {len(e.violations)} violation(s); nothing was written",
+            violations=[v.as_dict() for v in e.violations[:200]],
+        ) from e
+    except WriteConflictError as e:
+        raise AdminError(409, str(e), graphs=e.graphs) from e
+    finally:
+        invalidate_caches(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 def invalidate_caches(app: Flask) -> None:
@@ -188,13 +195,11 @@ def _parse_body() -> Graph:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise AdminError(400, "the body is not valid UTF-8") from e
-    g = Graph()
     try:
-        g.parse(data=text, format=fmt, publicID=request.args.get("graph") or None)
-    except Exception as e:  # rdflib raises many types for syntax errors
-        first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
-        raise AdminError(400, f"{fmt} syntax error: {first}") from e
-    return g
+        return parse_rdf(text, fmt, public_id=request.args.get("graph") or None)
+    except RdfInputError as e:
+        where = f" (line {e.line})" if e.line else ""
+        raise AdminError(400, f"{e.message}{where}") from e
 
 
 # ---------------------------------------------------------------- Graph Store Protocol
@@ -202,6 +207,13 @@ def _parse_body() -> Graph:
 
 @bp.route("/data", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
 def data() -> Response:
+    if request.method in ("GET", "HEAD"):
+        return _data()
+    with write_lock(get_store()):  # a POST's read of the stored graph and its write: one step
+        return _data()
+
+
+def _data() -> Response:
     store = get_store()
     name = _target()
     exists = name in set(store.named_graphs())
@@ -215,15 +227,18 @@ def data() -> Response:
             raise AdminError(404, "no such graph")
         _validate_and_write({}, drops=[name], route="DELETE /data")
         return Response(status=204)
-    incoming = strip_metadata(name, _parse_body())
+    incoming = _parse_body()
+    expected: dict[URIRef, str | None] = {}
     if request.method == "POST" and exists:
-        merged = strip_metadata(name, _stored_graph(name))
+        stored = _stored_graph(name)
+        expected[name] = _content_hash(stored, name)  # the merge is based on this version
+        merged = strip_metadata(name, stored)
         for t in incoming:
             merged.add(t)
         incoming = merged
     if not len(incoming):
         raise AdminError(400, "the body holds no triples (use DELETE to remove a graph)")
-    _validate_and_write({name: incoming}, route=f"{request.method} /data")
+    _validate_and_write({name: incoming}, route=f"{request.method} /data", expected=expected)
     return Response(status=204 if exists else 201)
 
 
@@ -261,6 +276,21 @@ def _graph_digests(store: ox.Store) -> dict[str, str]:
     return {key: digest(data) for key, data in dumps.items()}
 
 
+def _stored_hashes(store: ox.Store) -> dict[URIRef, str]:
+    """The content hash each graph of ``store`` carries (what the update's read was based on)."""
+    quads = store.quads_for_pattern(None, ox.NamedNode(str(CCKG_CONTENT_HASH)), None, None)
+    return {
+        URIRef(q.subject.value): q.object.value
+        for q in quads
+        if isinstance(q.graph_name, ox.NamedNode) and q.subject == q.graph_name
+    }
+
+
+def _content_hash(graph: Graph, name: URIRef) -> str | None:
+    value = graph.value(name, CCKG_CONTENT_HASH)
+    return str(value) if value is not None else None
+
+
 def _to_rdflib_graph(store: ox.Store, name: str) -> Graph:
     g = Graph()
     for q in store.quads_for_pattern(None, None, None, ox.NamedNode(name)):
@@ -273,10 +303,20 @@ def update() -> Response:
     text = _update_text()
     if NETWORK_OPS.search(text):
         raise AdminError(400, "LOAD and SERVICE are not allowed in updates on this server")
+    # The read of the scratch copy and the write are one step: no other write in between
+    # (another process writing a remote store is caught by the expected content hashes).
+    with write_lock(get_store()):
+        return _update(text)
+
+
+def _update(text: str) -> Response:
     store = get_store()
-    scratch = ox.Store()
-    scratch.load(store.export_nquads(), format=ox.RdfFormat.N_QUADS)
+    if str(iris.private_graph(store.base_iri)) in text:  # it is not even in the scratch copy
+        raise AdminError(403, "the private graph can be written only through /data")
+    scratch = ox.Store()  # the public graphs only: an update must never read contact data
+    scratch.load(store.export_nquads(store.public_graphs()), format=ox.RdfFormat.N_QUADS)
     before = _graph_digests(scratch)
+    stored = _stored_hashes(scratch)
     try:
         scratch.update(text)
     except SyntaxError as e:
@@ -303,5 +343,6 @@ def update() -> Response:
     }
     graphs = {n: g for n, g in graphs.items() if len(g)}
     drops = [URIRef(n) for n in changed if URIRef(n) not in graphs]
-    _validate_and_write(graphs, drops, route="POST /update")
+    expected = {URIRef(n): stored.get(URIRef(n)) for n in changed}
+    _validate_and_write(graphs, drops, route="POST /update", expected=expected)
     return _error(200, "update applied", changed=changed)
