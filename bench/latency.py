@@ -76,6 +76,8 @@ def task_names() -> list[str]:
 class RdflibStore:
     """The Store interface over an rdflib Dataset whose default graph is the union."""
 
+    generation: int | None = None  # not counted: every match reads afresh, as on a remote store
+
     def __init__(self, dataset: Any, base_iri: str):
         self.ds = dataset
         self.base_iri = base_iri
@@ -90,6 +92,14 @@ class RdflibStore:
     ) -> list[dict[str, Any]]:
         result = self._query(query, bindings)
         return [{str(k): v for k, v in row.asdict().items()} for row in result]
+
+    def select_terms(
+        self, query: str, bindings: Mapping | None = None, dataset: str = "public"
+    ) -> list[dict[str, Any]]:
+        from cckg.core.store import to_oxigraph
+
+        rows = self.select(query, bindings, dataset)
+        return [{k: to_oxigraph(v) for k, v in row.items() if v is not None} for row in rows]
 
     def ask(self, query: str, bindings: Mapping | None = None, dataset: str = "public") -> bool:
         return bool(self._query(query, bindings).askAnswer)

@@ -183,7 +183,7 @@ def test_shortlist_ranks_as_the_full_retrieval(demo_store, monkeypatch):
     but one of 199 requests; that one (the German composting need asked from Cologne, all
     kinds) loses its 9th result, an institution whose estimate was the 11th best: three
     Rostock institutions estimated above it rank lower, held back by the cap per city."""
-    import cckg.core.matching as matching
+    import cckg.core.matching.shortlist as shortlist
 
     requests = [
         MatchRequest(text=n.text, city=n.city, langs=(n.lang,) if n.lang else (), kinds=(k,))
@@ -199,7 +199,7 @@ def test_shortlist_ranks_as_the_full_retrieval(demo_store, monkeypatch):
         MatchRequest(theme="gender", city="Amman"),
     ]
     full = [_ranking(Matcher(demo_store).match(r)) for r in requests]
-    monkeypatch.setattr(matching, "EXHAUSTIVE_UP_TO", -1)
+    monkeypatch.setattr(shortlist, "EXHAUSTIVE_UP_TO", -1)
     shortlisted = Matcher(demo_store)
     differ = [
         r for r, want in zip(requests, full, strict=True) if _ranking(shortlisted.match(r)) != want
@@ -222,9 +222,10 @@ def test_store_cache_follows_the_store_version(demo_store, monkeypatch):
 def test_a_store_without_versions_gets_a_new_cache_per_match(demo_store):
     class Unversioned:  # a remote store cannot tell when another process writes to it
         base_iri = demo_store.base_iri
+        generation = None  # what the Store interface says then
 
-        def select(self, query, bindings=None, dataset="public"):
-            return demo_store.select(query, bindings, dataset)
+        def select_terms(self, query, bindings=None, dataset="public"):
+            return demo_store.select_terms(query, bindings, dataset)
 
     matcher = Matcher(Unversioned())
     assert matcher._store_cache() is not matcher._store_cache()

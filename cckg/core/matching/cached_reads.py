@@ -1,0 +1,187 @@
+"""The store reads kept per store version (``StoreCache``): resources' properties, offers,
+solution texts, and the pre-ranking facts of theme holders and of the agents behind them.
+Each reads only what the cache lacks, per resource, so any match can use what another read."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from rdflib import URIRef
+
+from cckg.core import iris
+from cckg.core.matching.model import Holder, Props, StoreCache, Values
+from cckg.core.matching.queries import int_of, run
+from cckg.core.store import Store
+
+# The agents a holder class stands for (list_theme_holder_agents.rq): its property -> the
+# agent's kind (None: an offerer, an institution or a practitioner, as its IRI says); as
+# retrieval.add_holder. ROLE_CODES: the query's codes for the properties.
+ROLE_CODES = {"1": "institution", "2": "city", "3": "partnerCity", "4": "offeredBy", "5": "basedOn"}
+AGENT_ROLES: dict[str, dict[str, str | None]] = {
+    "Solution": {"institution": "institution", "city": "city", "partnerCity": "city"},
+    "Offer": {"offeredBy": None},
+    "Event": {"institution": "institution"},
+}
+# list_theme_holders.rq's codes for the holder classes.
+SHORTLIST_KINDS = {"1": "Solution", "2": "Offer", "3": "Event", "4": "Practitioner", "5": "Need"}
+
+
+def read_props(store: Store, props: Props, resources: Iterable[str], cache: StoreCache) -> None:
+    """Read the properties matching needs of the resources not read yet."""
+    wanted = set()
+    for r in resources:
+        if r and r not in props:
+            if r in cache.props:
+                props[r] = cache.props[r]
+            else:
+                wanted.add(r)
+    if not wanted:
+        return
+    read: Props = {r: {} for r in wanted}
+    rows = run(store, "describe_resources", rows={"s": [URIRef(r) for r in sorted(wanted)]})
+    for row in rows:
+        key = row["p"].rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        read[row["s"]][key] = (*read[row["s"]].get(key, ()), row["o"])
+    props.update(read)
+    cache.props.update(read)
+    cache.trim()
+
+
+def read_offers(store: Store, targets: Sequence[str], cache: StoreCache) -> dict[str, set[str]]:
+    """target (a solution an offer is based on, or an offerer) -> offers."""
+    missing = sorted({t for t in targets if t not in cache.offers})
+    if missing:
+        found: dict[str, dict[str, None]] = {t: {} for t in missing}
+        rows = run(store, "list_offers", rows={"target": [URIRef(t) for t in missing]})
+        for row in rows:
+            found[row["target"]][row["offer"]] = None
+        cache.offers.update((t, tuple(offers)) for t, offers in found.items())
+        cache.trim()
+    return {t: set(cache.offers.get(t, ())) for t in targets}
+
+
+def words_in(
+    store: Store, solutions: Sequence[str], terms: Sequence[str], cache: StoreCache
+) -> dict[str, set[str]]:
+    """solution -> the need's word stems found in its text (title, summary, outcomes,
+    lower-cased: the test of match_solution_terms), from texts kept per store version."""
+    missing = sorted({s for s in solutions if s not in cache.texts})
+    if missing:
+        texts: dict[str, list[str]] = {s: [] for s in missing}
+        rows = run(store, "list_solution_texts", rows={"x": [URIRef(s) for s in missing]})
+        for row in rows:
+            texts[row["x"]].append(row["text"])
+        # One string per solution; the newline keeps a stem from spanning two texts.
+        cache.texts.update((s, "\n".join(found)) for s, found in texts.items())
+        cache.trim()
+    out: dict[str, set[str]] = {}
+    for s in solutions:
+        text = cache.texts.get(s, "")
+        out[s] = {t for t in terms if t in text}
+    return out
+
+
+def read_agent_places(store: Store, agents: Iterable[str], cache: StoreCache) -> None:
+    """Read where the agents not read yet are (list_agent_places)."""
+    missing = sorted({a for a in agents if a not in cache.places})
+    if not missing:
+        return
+    places: dict[str, tuple[tuple[str, ...], int | None]] = {a: ((), None) for a in missing}
+    rows = {"agent": [URIRef(a) for a in missing]}
+    for row in run(store, "list_agent_places", rows=rows):
+        countries, population = places[row["agent"]]
+        if "country" in row and row["country"] not in countries:
+            countries += (row["country"],)
+        places[row["agent"]] = (countries, population or int_of(row.get("population")))
+    cache.places.update(places)
+    cache.trim()
+
+
+def read_agent_holders(
+    store: Store, agents: Sequence[str], cache: StoreCache
+) -> dict[str, tuple[tuple[str, str, str, str], ...]]:
+    """agent -> (thing, property, class, theme) for all it stands behind (list_agent_holders)."""
+    missing = sorted({a for a in agents if a not in cache.behind})
+    if missing:
+        found: dict[str, list[tuple[str, str, str, str]]] = {a: [] for a in missing}
+        rows = {"agent": [URIRef(a) for a in missing]}
+        for row in run(store, "list_agent_holders", rows=rows):
+            role, cls = row["role"].rsplit("#", 1)[-1], row["type"].rsplit("#", 1)[-1]
+            found[row["agent"]].append((row["x"], role, cls, row["theme"]))
+        cache.behind.update((a, tuple(found_rows)) for a, found_rows in found.items())
+        cache.trim()
+    return {a: cache.behind.get(a, ()) for a in agents}
+
+
+def read_theme_holders(store: Store, themes: Iterable[str], cache: StoreCache) -> None:
+    """Read the holders of the themes not read yet, with their pre-ranking facts and the
+    agents behind them."""
+    missing = sorted(t for t in themes if t not in cache.postings)
+    if not missing:
+        return
+    theme_rows = {"theme": [URIRef(t) for t in missing]}
+    postings: dict[str, dict[str, None]] = {t: {} for t in missing}
+    facts: dict[str, dict[str, Any]] = {}  # the holders not kept yet
+    for row in run(store, "list_theme_holders", rows=theme_rows):
+        x = row["x"]
+        postings[row["theme"]][x] = None
+        if x not in cache.holders:
+            _add_facts(facts.setdefault(x, {"kind": SHORTLIST_KINDS[row["kind"]]}), row)
+    for row in run(store, "list_theme_holder_agents", rows=theme_rows):
+        f, role, agent = facts.get(row["x"]), ROLE_CODES[row["role"]], row["agent"]
+        if f is None:
+            continue
+        if role == "basedOn" and f["kind"] == "Offer":
+            f.setdefault("based_on", {})[agent] = None
+        elif role in AGENT_ROLES.get(f["kind"], ()):
+            kind = AGENT_ROLES[f["kind"]][role] or (iris.split(agent, store.base_iri) or ("",))[0]
+            f.setdefault("agents", {})[(kind, agent)] = None
+    # The solutions offers are based on back the offerers' proof. Kept apart: the agents
+    # behind them are read only when they carry a theme asked for.
+    based_on = {s for f in facts.values() for s in f.get("based_on", ())}
+    unread = sorted(based_on - facts.keys() - cache.holders.keys() - cache.based_on.keys())
+    if unread:
+        solutions: dict[str, dict[str, Any]] = {}
+        rows = {"x": [URIRef(x) for x in unread]}
+        for row in run(store, "get_solution_facts", rows=rows):
+            _add_facts(solutions.setdefault(row["x"], {"kind": "Solution"}), row)
+        cache.based_on.update((x, _holder(f)) for x, f in solutions.items())
+    # The holders before the postings: another thread may read them.
+    cache.holders.update((x, _holder(f)) for x, f in facts.items())
+    for t, found in postings.items():
+        cache.postings[t] = tuple(found)
+    cache.trim()
+    if len(facts) >= 1000:
+        # So many new long-lived objects would bring the garbage collector's next full
+        # pass (tens of milliseconds) onto a later match: this slow one takes it.
+        gc.collect()
+
+
+def _add_facts(facts: dict[str, Any], row: Values) -> None:
+    """One row of list_theme_holders or get_solution_facts into a holder's facts (Holder's
+    fields)."""
+    facts["rank"] = max(facts.get("rank", 0), int_of(row.get("rank")) or 0)
+    facts["events"] = max(facts.get("events", 0), int_of(row.get("events")) or 0)
+    if "country" in row and row["country"] not in facts.setdefault("countries", ()):
+        facts["countries"] += (row["country"],)
+    facts["population"] = facts.get("population") or int_of(row.get("population"))
+    for flag in ("outcomes", "uncertain", "offered", "organised"):
+        facts[flag] = facts.get(flag, False) or row.get(flag) == "true"
+
+
+def _holder(facts: Mapping[str, Any]) -> Holder:
+    return Holder(
+        facts["kind"],
+        facts.get("rank", 0),
+        facts.get("outcomes", False),
+        facts.get("events", 0),
+        facts.get("uncertain", False),
+        facts.get("offered", False),
+        facts.get("organised", False),
+        facts.get("countries", ()),
+        facts.get("population"),
+        tuple(facts.get("agents", ())),
+        tuple(facts.get("based_on", ())),
+    )

@@ -1,0 +1,412 @@
+"""The Matcher: one per store, the entry point of matching. It checks the request, reads the
+asking side (the need's text, a stored need or offer, the asking city), then hands over to
+retrieval (``retrieval``, ``shortlist``) and scoring (``scoring``), and echoes what it
+understood. It keeps the store's reference data (theme labels, countries) and the facts
+read per store version (``StoreCache``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import pycountry
+from rdflib import URIRef
+
+from cckg.core import geonames, iris, text_analysis
+from cckg.core.matching.cached_reads import read_props
+from cckg.core.matching.factors import words_only_bound
+from cckg.core.matching.model import (
+    DEFAULT_WEIGHTS,
+    KINDS,
+    MAX_LIMIT,
+    Context,
+    CountryInfo,
+    Job,
+    MatchError,
+    MatchRequest,
+    MatchResponse,
+    MatchResult,
+    Place,
+    Props,
+    QueryTheme,
+    StoreCache,
+    Weights,
+)
+from cckg.core.matching.queries import country_info, language_of, number_of, objects, run, text_of
+from cckg.core.matching.retrieval import place_countries, retrieve
+from cckg.core.matching.scoring import rank, rank_offer
+from cckg.core.store import Store
+
+
+class Matcher:
+    """Matches needs against one store. Keep one per store: it caches the reference data (theme
+    labels, countries with their regions and languages), read again when an embedded store
+    counts a write (``generation``); a remote store's is read once per Matcher."""
+
+    def __init__(self, store: Store, weights: Weights = DEFAULT_WEIGHTS):
+        self.store = store
+        self.base = store.base_iri
+        self.weights = weights
+        self._vocabulary: text_analysis.ThemeVocabulary | None = None
+        self._country_table: dict[str, CountryInfo] | None = None
+        self._generation = store.generation
+        self._cache = StoreCache(self._generation)
+
+    def _check_generation(self) -> None:
+        generation = self.store.generation
+        if generation != self._generation:
+            self._vocabulary, self._country_table = None, None
+            self._generation = generation
+
+    def _store_cache(self) -> StoreCache:
+        """The cache of the store's current version; a fresh one when the store does not
+        count its writes (a remote store may change at any time)."""
+        generation = self.store.generation
+        if generation is None:
+            return StoreCache()
+        if self._cache.generation != generation:
+            self._cache = StoreCache(generation)
+        return self._cache
+
+    def _context(self) -> Context:
+        return Context(self.store, self.weights, self.vocabulary, self.country_table)
+
+    @property
+    def vocabulary(self) -> text_analysis.ThemeVocabulary:
+        self._check_generation()
+        if self._vocabulary is None:
+            labels, top = [], set()
+            for row in run(self.store, "list_theme_labels"):
+                label = row["label"]
+                labels.append(
+                    text_analysis.ThemeLabel(
+                        str(row["theme"]),
+                        str(label),
+                        getattr(label, "language", None) or "",
+                        str(row.get("preferred")) == "true",
+                    )
+                )
+                if str(row.get("top")) == "true":
+                    top.add(str(row["theme"]))
+            self._vocabulary = text_analysis.ThemeVocabulary(labels, top)
+        return self._vocabulary
+
+    @property
+    def country_table(self) -> dict[str, CountryInfo]:
+        """Label, region and official languages of every country in the store."""
+        self._check_generation()
+        if self._country_table is None:
+            props: Props = {}
+            countries = {r["country"] for r in run(self.store, "list_countries")}
+            once = StoreCache()
+            read_props(self.store, props, countries, once)
+            read_props(self.store, props, objects(props, countries, "region"), once)
+            self._country_table = {c: country_info(props, c) for c in countries}
+        return self._country_table
+
+    def warm_up(self) -> None:
+        """Load what the first match would otherwise load: the theme labels and countries,
+        the GeoNames name index (about 0.5-3 s) and the country names."""
+        self.vocabulary  # noqa: B018
+        self.country_table  # noqa: B018
+        geonames.candidates("Köln")
+        text_analysis.find_countries(text_analysis.tokenize("Jordan"))
+
+    def themes(self, langs: Sequence[str] = ("en",)) -> list[tuple[str, str, str]]:
+        """(IRI, slug, label) of every theme, by label: for forms."""
+        vocab = self.vocabulary
+        out = [(t, t.rsplit("/", 1)[-1], vocab.label(t, langs)) for t in vocab.themes]
+        return sorted(out, key=lambda x: x[2].casefold())
+
+    # ------------------------------------------------------------ validation
+
+    def _validate(self, req: MatchRequest) -> MatchRequest:
+        text = (req.text or "").strip()
+        if len(text) > 5000:
+            raise MatchError("text", "the need text is too long: at most 5,000 characters")
+        kinds = tuple(dict.fromkeys(k.strip().lower() for k in req.kinds if k.strip()))
+        for k in kinds:
+            if k not in KINDS and not (req.offer and k == "need"):
+                raise MatchError("kind", f"unknown kind {k!r}: use {', '.join(KINDS)}")
+        langs = tuple(dict.fromkeys(c.strip().lower() for c in req.langs if c.strip()))
+        for code in langs:
+            if not re.fullmatch(r"[a-z]{2}", code) or pycountry.languages.get(alpha_2=code) is None:
+                raise MatchError("lang", f"unknown language {code!r}: use ISO 639-1 codes (de)")
+        if not isinstance(req.limit, int) or not 1 <= req.limit <= MAX_LIMIT:
+            raise MatchError("limit", f"limit must be a whole number from 1 to {MAX_LIMIT}")
+        if req.need and req.offer:
+            raise MatchError("offer", "give a need or an offer, not both")
+        if not (text or req.theme or req.need or req.offer):
+            raise MatchError("text", "describe the need (text), or give a theme, need or offer")
+        return MatchRequest(
+            text=text,
+            theme=(req.theme or "").strip() or None,
+            city=(req.city or "").strip() or None,
+            langs=langs,
+            kinds=kinds or KINDS,
+            limit=req.limit,
+            need=(req.need or "").strip() or None,
+            offer=(req.offer or "").strip() or None,
+        )
+
+    def _thing(self, param: str, value: str, kind: str) -> URIRef:
+        """An IRI of ours of the given kind, from an IRI or a slug."""
+        if "/" not in value:
+            try:
+                return iris.thing(kind, value, self.base)
+            except ValueError as e:
+                raise MatchError(param, f"{param} {value!r} is not a {kind} IRI or slug") from e
+        parts = iris.split(value, self.base)
+        if parts is None or parts[0] != kind:
+            raise MatchError(param, f"{value!r} is not a {kind} IRI ({self.base}id/{kind}/…)")
+        return URIRef(value)
+
+    # ------------------------------------------------------------ the asking city
+
+    def resolve_city(self, value: str) -> Place:
+        """The asking city from an IRI, a GeoNames id, a curated slug or a name."""
+        value = value.strip()
+        candidates: list[str] = []
+        if value.startswith(("http://", "https://")):
+            parts = iris.split(value, self.base)
+            if parts is None or parts[0] != "city":
+                raise MatchError("city", f"{value!r} is not a city IRI ({self.base}id/city/…)")
+            candidates.append(value)
+        elif value.isdigit():
+            candidates.append(f"{self.base}id/city/{value}")
+        elif iris.SLUG_RE.match(value) and "-" in value:
+            candidates.append(f"{self.base}id/city/{value}")
+        for iri in candidates:
+            place = self._city_place(iri)
+            if place is not None:
+                return place
+        if value.startswith(("http://", "https://")) or value.isdigit():
+            raise MatchError("city", f"unknown city {value!r}")
+        name, _, country = value.partition(",")
+        gid = geonames.resolve_city(name.strip(), country.strip() or None)
+        if gid is None:
+            raise MatchError(
+                "city",
+                f"no city called {name.strip()!r} among the GeoNames cities: check the "
+                "spelling, or give a GeoNames id or city IRI",
+            )
+        place = self._city_place(f"{self.base}id/city/{gid}")
+        if place is None:  # pragma: no cover - geonames ids always resolve
+            raise MatchError("city", f"unknown city {value!r}")
+        return place
+
+    def _city_place(self, iri: str) -> Place | None:
+        rows = run(self.store, "get_city_context", bindings={"city": URIRef(iri)})
+        if rows:
+            label = next(
+                (str(r["label"]) for r in rows if language_of(r, "label") in ("", "en")), None
+            )
+            row = rows[0]
+            return Place(
+                city=iri,
+                city_label=label or str(row["label"]),
+                country=text_of(row, "country"),
+                population=number_of(row, "population"),
+                population_source="city" if row.get("population") is not None else None,
+            )
+        # Not in this store (the demo store holds only the cities it links to): GeoNames knows.
+        slug = iri.rsplit("/", 1)[-1]
+        if slug.isdigit() and geonames.is_known(int(slug)):
+            rec = geonames.city_record(int(slug))
+            return Place(
+                city=iri,
+                city_label=rec["name"],
+                country=f"{self.base}id/country/{rec['countrycode'].lower()}",
+                population=int(rec["population"]),
+                population_source="city",
+            )
+        return None
+
+    # ------------------------------------------------------------ entry point
+
+    def match(self, request: MatchRequest) -> MatchResponse:
+        req = self._validate(request)
+        vocab = self.vocabulary
+        echo: dict[str, Any] = {"text": req.text, "kinds": list(req.kinds), "limit": req.limit}
+        query_themes: dict[str, QueryTheme] = {}
+        place = Place()
+        text = req.text
+
+        if req.offer:
+            return self._match_offer(req, echo)
+        if req.need:
+            need = self._need(req.need)
+            echo["need"] = req.need
+            for theme in need["themes"]:
+                query_themes[theme] = QueryTheme(theme, 1.0, "need")
+            if need["city"]:
+                place = self._city_place(need["city"]) or Place(city=need["city"])
+                place.city_source = "need"
+            if need["country"] and not place.country:
+                place.country = need["country"]
+            # "Amman seeks know-how: Community plan for ..." -> the words after the colon.
+            text = " ".join(filter(None, [text, need["label"].partition(":")[2] or need["label"]]))
+        if req.theme:
+            iri = vocab.resolve(req.theme, self.base)
+            if iri is None:
+                raise MatchError("theme", f"unknown theme {req.theme!r}: give a theme slug or IRI")
+            query_themes[iri] = QueryTheme(iri, 1.0, "theme")
+        if req.city:
+            place = self.resolve_city(req.city)
+            place.city_source = "parameter"
+
+        analysis = text_analysis.analyse(text, vocab, req.langs[0] if req.langs else "en")
+        self._add_text_themes(analysis, query_themes)
+        if not place.city and analysis.cities:
+            found = self._city_place(f"{self.base}id/city/{analysis.cities[0].value}")
+            if found is not None:
+                place = found
+                place.city_source = "text"
+        if not place.country and analysis.countries:
+            place.country = f"{self.base}id/country/{analysis.countries[0].value.lower()}"
+        if analysis.population:
+            place.population, place.population_source = analysis.population, "text"
+        langs = list(req.langs) or ([analysis.language] if text else [])
+
+        ctx = self._context()
+        job = Job(query_themes, place, langs, dict(analysis.terms), cache=self._store_cache())
+        results, excluded, complete = self._retrieve_and_rank(ctx, job, req)
+        if not complete and self._words_may_rank(results, job, req):
+            # A solution that shares only words with the need might rank: look for the
+            # words in every solution, as a small store always does.
+            results, excluded, _ = self._retrieve_and_rank(ctx, job, req, scan_words=True)
+        echo.update(self._echo(analysis, job, excluded))
+        return MatchResponse(results, echo)
+
+    def _retrieve_and_rank(
+        self, ctx: Context, job: Job, req: MatchRequest, scan_words: bool = False
+    ) -> tuple[list[MatchResult], int, bool]:
+        props: Props = {}
+        candidates, complete = retrieve(ctx, job, req.kinds, req.limit, props, scan_words)
+        job.countries = place_countries(ctx, candidates, job.place, props)
+        results, excluded = rank(ctx, candidates, job, req.limit)
+        return results, excluded, complete
+
+    def _words_may_rank(self, results: Sequence[MatchResult], job: Job, req: MatchRequest) -> bool:
+        """Whether a solution that carries none of the need's themes could enter the results.
+
+        Its theme fit is at most ``words`` (the share of the need's words), and with the
+        relevance gate its score at most that fit times the sum of the weights. Once every
+        result scores above that, the word search over every solution cannot change them.
+        """
+        w = self.weights
+        if not (job.terms and job.query_themes and "solution" in req.kinds):
+            return False
+        if not w.relevance_gate or len(results) < req.limit:
+            return True
+        return min(r.score for r in results) <= words_only_bound(w)
+
+    # ------------------------------------------------------------ themes of the need
+
+    def _add_text_themes(
+        self, analysis: text_analysis.Analysis, query_themes: dict[str, QueryTheme]
+    ) -> None:
+        hits = analysis.themes
+        if not hits:
+            return
+        strongest = max(h.strength for h in hits)
+        for hit in hits[:5]:
+            weight = hit.strength / strongest
+            if hit.theme in self.vocabulary.top_concepts:
+                weight *= self.weights.top_concept
+            if weight < 0.25:
+                continue
+            if hit.theme in query_themes:
+                query_themes[hit.theme].terms.extend(hit.terms)
+                continue
+            query_themes[hit.theme] = QueryTheme(hit.theme, round(weight, 3), "text", hit.terms)
+
+    def _need(self, value: str) -> dict[str, Any]:
+        iri = self._thing("need", value, "need")
+        rows = run(self.store, "get_need", bindings={"need": iri})
+        if not rows:
+            raise MatchError("need", f"no need {str(iri)!r} in the store")
+        label = next((str(r["label"]) for r in rows if language_of(r, "label") == "en"), "")
+        return {
+            "label": label or str(rows[0]["label"]),
+            "themes": sorted({str(r["theme"]) for r in rows}),
+            "city": text_of(rows[0], "city"),
+            "country": text_of(rows[0], "country"),
+        }
+
+    # ------------------------------------------------------------ the other way: offer -> needs
+
+    def _match_offer(self, req: MatchRequest, echo: dict[str, Any]) -> MatchResponse:
+        iri = self._thing("offer", req.offer or "", "offer")
+        rows = run(self.store, "get_offer", bindings={"offer": iri})
+        if not rows:
+            raise MatchError("offer", f"no offer {str(iri)!r} in the store")
+        echo["offer"] = str(iri)
+        echo["kinds"] = ["need"]
+        query_themes = {str(r["theme"]): QueryTheme(str(r["theme"]), 1.0, "offer") for r in rows}
+        place = Place(country=text_of(rows[0], "country"))
+        city = next((str(r["city"]) for r in rows if r.get("city") is not None), None)
+        if city:
+            place = self._city_place(city) or Place(city=city, country=place.country)
+            place.city_source = "offer"
+        offer_langs = sorted(
+            {str(r["language"]).rsplit("/", 1)[-1] for r in rows if r.get("language")}
+        )
+        langs = list(req.langs) or offer_langs
+        props: Props = {}
+        ctx = self._context()
+        job = Job(query_themes, place, [], cache=self._store_cache())
+        candidates, _ = retrieve(ctx, job, ("need",), req.limit, props)
+        job.countries = place_countries(ctx, candidates, place, props)
+        for cand in candidates.values():
+            info = job.countries.get(cand.country or "")
+            cand.languages = set(info.languages) if info else set()
+        results = rank_offer(ctx, candidates, job, offer_langs, req.limit)
+        job.langs, job.label_langs = langs, list(req.langs) or ["en"]
+        echo.update(self._echo(None, job, 0))
+        return MatchResponse(results, echo)
+
+    # ------------------------------------------------------------ echo
+
+    def _echo(
+        self, analysis: text_analysis.Analysis | None, job: Job, excluded: int
+    ) -> dict[str, Any]:
+        query_themes, place, langs = job.query_themes, job.place, job.langs
+        info = job.countries.get(place.country or "")
+        return {
+            "language": analysis.language if analysis else None,
+            "themes": [
+                {
+                    "iri": qt.iri,
+                    "label": self.vocabulary.label(qt.iri, job.label_langs or langs),
+                    "weight": qt.weight,
+                    "source": qt.source,
+                    "terms": qt.terms,
+                }
+                for qt in sorted(query_themes.values(), key=lambda q: -q.weight)
+            ],
+            "terms": list(job.terms.values()),
+            "city": (
+                {"iri": place.city, "label": place.city_label, "source": place.city_source}
+                if place.city
+                else None
+            ),
+            "country": (
+                {"iri": place.country, "label": info.label if info else None}
+                if place.country
+                else None
+            ),
+            "region": (
+                {"iri": info.region, "label": info.region_label} if info and info.region else None
+            ),
+            "population": place.population,
+            "population_source": place.population_source,
+            "languages": list(langs),
+            "excluded_own_city": excluded,
+        }
+
+
+def match(store: Store, request: MatchRequest, weights: Weights = DEFAULT_WEIGHTS) -> MatchResponse:
+    """Match one request against ``store`` (builds a fresh ``Matcher``; keep one to reuse)."""
+    return Matcher(store, weights).match(request)

@@ -1,0 +1,279 @@
+"""The matcher's vocabulary: what a request, a result and a reason are, the weights of the
+ranking, bad-input errors, and the records one match works with (the asking side, the
+candidates, the pre-ranking's holders, the facts kept per store version)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from cckg.core import text_analysis
+from cckg.core.store import Store
+
+KINDS = ("solution", "institution", "practitioner", "city")
+MAX_LIMIT = 50
+# StoreCache keeps at most this many things per store version (docs/matching.md).
+CACHE_ITEMS = 400_000
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Every weight of the ranking, in one place (``docs/matching.md`` explains each).
+
+    score = theme * fit + proof * proof_score + context * context_score + reach * reach_score,
+    each factor score in [0, 1]; then diversity re-ranks (``max_per_city``, ``city_penalty``).
+    """
+
+    # The four factors of the score; they sum to 1. With relevance_gate, proof, context and
+    # reach are multiplied by the theme fit (0..1).
+    relevance_gate: bool = True
+    theme: float = 0.50
+    proof: float = 0.20
+    context: float = 0.20
+    reach: float = 0.10
+    # Theme fit: how the candidate's theme stands to the need's theme in the SKOS scheme.
+    exact: float = 1.0
+    narrower: float = 0.7
+    broader: float = 0.5
+    related: float = 0.35
+    # Share of the theme fit that comes from the need's own words found in the candidate's
+    # text (title, summary, outcomes); the rest comes from the concepts.
+    words: float = 0.3
+    # A top concept ("Municipal services") found in free text says little: its weight.
+    top_concept: float = 0.5
+    # Proof (sums to 1): status idea 0 .. scaled 1; outcomes documented (0.5) or with figures
+    # (1); evidence from events (1 event 0.5, 2 or more 1). Uncertain records are damped.
+    status: float = 0.5
+    outcomes: float = 0.25
+    evidence: float = 0.25
+    uncertain: float = 0.7
+    # A partner city advised on a solution rather than implementing it.
+    partner: float = 0.8
+    # A city or institution known only through a solution (no offer, event or expertise of
+    # its own on the theme): its whole score is multiplied by this, so that it ranks just
+    # below the solution it is known for.
+    derived: float = 0.9
+    # Context (same_country or same_region, plus the other two, sums to at most 1).
+    same_country: float = 0.4
+    same_region: float = 0.25
+    similar_size: float = 0.35  # within a factor of 3; within a factor of 10 counts 40%
+    shared_language: float = 0.25
+    # Reachability (sums to 1): someone offers the know-how; they speak a preferred language.
+    offered: float = 0.6
+    speaks: float = 0.4
+    # Diversity: at most this many results from one city, and each further one from the same
+    # city is multiplied by city_penalty ** (results from it already placed).
+    max_per_city: int = 3
+    city_penalty: float = 0.85
+
+
+DEFAULT_WEIGHTS = Weights()
+
+
+class MatchError(ValueError):
+    """Bad input: names the parameter (``text``, ``theme``, ``city``, ``lang``, ``kind``,
+    ``limit``, ``need``, ``offer``) and says how to fix it."""
+
+    def __init__(self, param: str, message: str):
+        super().__init__(message)
+        self.param = param
+        self.message = message
+
+
+@dataclass(frozen=True)
+class MatchRequest:
+    """What to match. At least one of ``text``, ``theme``, ``need`` or ``offer``.
+
+    ``theme``: a theme IRI or slug. ``city``: the asking city as an IRI, a GeoNames id, a slug
+    of ``data/cities.csv`` or a name ("Köln", "Cologne", "Colonia"; "Name, CC" to pick a
+    country). ``langs``: ISO 639-1 codes the asking side works in. ``need``/``offer``: IRIs of
+    a stored Need (matched like a written need) or Offer (matched the other way, to needs).
+    """
+
+    text: str = ""
+    theme: str | None = None
+    city: str | None = None
+    langs: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = KINDS
+    limit: int = 10
+    need: str | None = None
+    offer: str | None = None
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One sentence of why a result ranks. ``text`` is the English sentence; ``id`` and
+    ``params`` name the message it was rendered from (``reasons.MESSAGES``), so that it can be
+    rendered in another language later. Only ``factor`` and ``text`` compare and reach JSON."""
+
+    factor: str  # theme | proof | context | reach | flag | diversity
+    text: str
+    id: str = field(default="", compare=False)
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass
+class MatchResult:
+    iri: str
+    kind: str
+    label: str
+    score: float
+    reasons: list[Reason]
+    factors: dict[str, float]  # each factor's contribution to the score
+    is_example: bool = False
+    place: str | None = None  # "City, Country" for display
+    city: str | None = None  # IRI of the candidate's city: diversity counts per city
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "iri": self.iri,
+            "kind": self.kind,
+            "label": self.label,
+            "score": self.score,
+            "reasons": [r.text for r in self.reasons],
+            "factors": self.factors,
+            "is_example": self.is_example,
+            "place": self.place,
+            "city": self.city,
+        }
+
+
+@dataclass
+class MatchResponse:
+    results: list[MatchResult]
+    query: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"results": [r.as_dict() for r in self.results], "query": self.query}
+
+
+# ---------------------------------------------------------------- the records of one match
+
+
+@dataclass
+class QueryTheme:
+    iri: str
+    weight: float
+    source: str  # theme | need | text | offer
+    terms: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Place:
+    """The asking side: who needs the know-how, where, how big, in which languages."""
+
+    city: str | None = None
+    city_label: str | None = None
+    city_source: str | None = None
+    country: str | None = None
+    population: int | None = None
+    population_source: str | None = None
+
+
+@dataclass
+class CountryInfo:
+    label: str | None = None
+    region: str | None = None
+    region_label: str | None = None
+    languages: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Candidate:
+    iri: str
+    kind: str
+    labels: dict[str, str] = field(default_factory=dict)
+    links: set[tuple[str, str, str]] = field(default_factory=set)  # (queryTheme, rel, theme)
+    city: str | None = None
+    city_label: str | None = None
+    population: int | None = None
+    country: str | None = None
+    languages: set[str] = field(default_factory=set)
+    facts: dict[str, Any] = field(default_factory=dict)
+    via: dict[str, dict[str, Any]] = field(default_factory=dict)  # via IRI -> how, label, ...
+
+    def label(self, langs: Sequence[str]) -> str:
+        for lang in (*langs, "en", ""):
+            if lang in self.labels:
+                return self.labels[lang]
+        return next(iter(self.labels.values()), self.iri.rsplit("/", 1)[-1])
+
+
+class Holder(NamedTuple):
+    """What the pre-ranking knows of a theme holder (list_theme_holders.rq). Tuples
+    throughout: the cache holds thousands, which the garbage collector then need not walk."""
+
+    kind: str  # Solution | Offer | Event | Practitioner | Need
+    rank: int  # status rank, solutions
+    outcomes: bool
+    events: int  # 0, 1, 2 for two or more
+    uncertain: bool
+    offered: bool
+    organised: bool  # an event with an organising institution
+    countries: tuple[str, ...]
+    population: int | None  # of its city
+    agents: tuple[tuple[str, str], ...] = ()  # (kind, IRI) behind it
+    based_on: tuple[str, ...] = ()  # an offer's solutions
+
+
+# What matching reads from the store: IRIs and literals as plain strings (queries.run).
+Value = str
+Values = dict[str, Value]
+Props = dict[str, dict[str, tuple[Value, ...]]]  # resource -> property local name -> values
+
+
+@dataclass
+class StoreCache:
+    """What matching has read of one store version: theme holders and their pre-ranking
+    facts, solution texts, resources' properties, offers. Reads are per resource, so any
+    match can use what another read. Kept while an embedded store counts no write
+    (``generation``); for a store that cannot tell, a new one serves each match. Values are
+    strings, numbers and tuples of them, which the garbage collector stops tracking."""
+
+    generation: object = None
+    postings: dict[str, tuple[str, ...]] = field(default_factory=dict)  # theme -> holders
+    holders: dict[str, Holder] = field(default_factory=dict)
+    based_on: dict[str, Holder] = field(default_factory=dict)  # offers' other solutions
+    proofs: dict[str, float] = field(default_factory=dict)  # shortlist.proof_of
+    places: dict[str, tuple[tuple[str, ...], int | None]] = field(default_factory=dict)  # agents'
+    behind: dict[str, tuple[tuple[str, str, str, str], ...]] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+    props: Props = field(default_factory=dict)
+    offers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def trim(self) -> None:
+        """Start afresh past CACHE_ITEMS things (a bound on memory, not an LRU)."""
+        tables = (self.postings, self.holders, self.based_on, self.proofs, self.places)
+        tables += (self.behind, self.texts, self.props, self.offers)
+        if sum(map(len, tables)) > CACHE_ITEMS:
+            for table in tables:
+                table.clear()
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every step of one match reads with: the Matcher's store, weights and reference
+    tables (theme labels, countries), taken once at the start of the match."""
+
+    store: Store
+    weights: Weights
+    vocabulary: text_analysis.ThemeVocabulary
+    country_table: Mapping[str, CountryInfo]
+
+    @property
+    def base(self) -> str:
+        return self.store.base_iri
+
+
+@dataclass
+class Job:
+    """The state of one match (a Matcher is shared between threads, so it keeps none)."""
+
+    query_themes: dict[str, QueryTheme]
+    place: Place
+    langs: list[str]
+    terms: dict[str, str] = field(default_factory=dict)  # stem -> word as written
+    countries: dict[str, CountryInfo] = field(default_factory=dict)
+    label_langs: list[str] = field(default_factory=list)  # for labels, when not ``langs``
+    cache: StoreCache = field(default_factory=StoreCache)
