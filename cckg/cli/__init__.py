@@ -425,7 +425,7 @@ def serve(host: str, port: int, threads: int) -> None:
 
     from cckg.webapp import create_app
 
-    app = create_app()
+    app = create_app({"CCKG_SERVER_THREADS": threads})
     click.echo(
         f"Serving cckg on http://{host}:{port}/  (store: {app.config['CCKG_DESCRIPTION']})",
         err=True,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any
 
 import pyoxigraph as ox
@@ -36,6 +36,10 @@ RDF_FORMATS: dict[str, tuple[ox.RdfFormat, str]] = {
     "trig": (ox.RdfFormat.TRIG, "application/trig"),
 }
 QUAD_FORMATS = {"nquads", "trig"}
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024  # a result's size, as the row cap is its length
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class QueryJob:
     base_iri: str | None = None
     prefixes: dict[str, str] = field(default_factory=dict)
     form: str = "SELECT"  # SELECT, ASK, CONSTRUCT or DESCRIBE (a remote store needs to know)
+    max_bytes: int = DEFAULT_MAX_BYTES  # results are cut (and flagged) beyond about this size
 
 
 @dataclass(frozen=True)
@@ -73,13 +78,22 @@ def failure(kind: str, message: str) -> QueryOutcome:
 # ---------------------------------------------------------------- running one query
 
 
-def _term_json(term: Any) -> dict[str, Any]:
+def neutralise_formula(text: str) -> str:
+    """``text`` made safe to open in a spreadsheet: a leading ``'`` before what would start a
+    formula (numbers such as -5 stay as they are)."""
+    if text.startswith(FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def _term_json(term: Any, cells: bool = False) -> dict[str, Any]:
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}
     if isinstance(term, ox.BlankNode):
         return {"type": "bnode", "value": term.value}
     if isinstance(term, ox.Literal):
-        out: dict[str, Any] = {"type": "literal", "value": term.value}
+        value = neutralise_formula(term.value) if cells else term.value
+        out: dict[str, Any] = {"type": "literal", "value": value}
         if term.language:
             out["xml:lang"] = term.language
         elif term.datatype.value != XSD_STRING:
@@ -98,18 +112,29 @@ def _term_json(term: Any) -> dict[str, Any]:
 
 
 def serialize_solutions(
-    variables: list[str], solutions: Iterable[Any], fmt: str, row_cap: int
+    variables: list[str],
+    solutions: Iterable[Any],
+    fmt: str,
+    row_cap: int,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> QueryOutcome:
-    """SELECT results, capped. Written as SPARQL JSON here, then converted by pyoxigraph's
-    own serializers for the other formats (a QuerySolutions cannot be built from a list)."""
-    rows = list(islice(solutions, row_cap + 1))
-    truncated = len(rows) > row_cap
-    rows = rows[:row_cap]
+    """SELECT results, capped at ``row_cap`` rows and about ``max_bytes`` bytes. Written as
+    SPARQL JSON here, then converted by pyoxigraph's own serializers for the other formats (a
+    QuerySolutions cannot be built from a list). CSV and TSV cells cannot start a formula."""
+    cells = fmt in ("csv", "tsv")
     bindings = []
-    for sol in rows:
-        bindings.append(
-            {name: _term_json(sol[i]) for i, name in enumerate(variables) if sol[i] is not None}
-        )
+    size, truncated = 0, False
+    for count, sol in enumerate(solutions):
+        if count == row_cap:
+            truncated = True
+            break
+        row = {n: _term_json(sol[i], cells) for i, n in enumerate(variables) if sol[i] is not None}
+        size += 16 + sum(len(b["value"]) + 40 for b in row.values() if "value" in b)
+        if size > max_bytes:
+            truncated = True
+            break
+        bindings.append(row)
+    rows = bindings
     body = json.dumps(
         {"head": {"vars": variables}, "results": {"bindings": bindings}},
         ensure_ascii=False,
@@ -132,14 +157,23 @@ def _convert_results(json_body: bytes, fmt: str, truncated: bool, count: int) ->
 
 
 def serialize_triples(
-    triples: Iterable[ox.Triple], fmt: str, row_cap: int, prefixes: dict[str, str] | None = None
+    triples: Iterable[ox.Triple],
+    fmt: str,
+    row_cap: int,
+    prefixes: dict[str, str] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> QueryOutcome:
-    """CONSTRUCT / DESCRIBE results, capped at ``row_cap`` triples."""
+    """CONSTRUCT / DESCRIBE results, capped at ``row_cap`` triples and about ``max_bytes``."""
     name = fmt if fmt in RDF_FORMATS else "turtle"
     target, media = RDF_FORMATS[name]
-    items = list(islice(triples, row_cap + 1))
-    truncated = len(items) > row_cap
-    items = items[:row_cap]
+    items: list[ox.Triple] = []
+    size, truncated = 0, False
+    for triple in triples:
+        size += len(str(triple))
+        if len(items) == row_cap or size > max_bytes:
+            truncated = True
+            break
+        items.append(triple)
     data: list[Any] = items
     if name in QUAD_FORMATS:  # dataset formats want quads: the result is one default graph
         data = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in items]
@@ -165,8 +199,10 @@ def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
             return serialize_boolean(bool(result), job.results_format)
         if isinstance(result, ox.QuerySolutions):
             names = [v.value for v in result.variables]
-            return serialize_solutions(names, result, job.results_format, job.row_cap)
-        return serialize_triples(result, job.rdf_format, job.row_cap, job.prefixes)
+            return serialize_solutions(
+                names, result, job.results_format, job.row_cap, job.max_bytes
+            )
+        return serialize_triples(result, job.rdf_format, job.row_cap, job.prefixes, job.max_bytes)
     except SyntaxError as e:
         return failure("syntax", str(e))
     except RuntimeError as e:  # pyoxigraph's evaluation errors (e.g. an unbound SERVICE name)

@@ -7,6 +7,7 @@ are the same ones the web app's write routes use.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -69,6 +70,13 @@ class LoadReport:
         return sum(self.graphs.values())
 
 
+# Formats read whole into memory (rdflib, PyYAML, csv rows as records) and their size limit:
+# curated sources are far below a megabyte, and a 200 MB CSV took gigabytes to refuse. Line
+# and Turtle formats stream into pyoxigraph and have no limit here.
+WHOLE_FILE_SUFFIXES = (".csv", ".yaml", ".yml", ".jsonld", ".json")
+MAX_WHOLE_FILE_BYTES = 50 * 1024 * 1024
+
+
 def parse_path(path: Path, base: str = DEFAULT_BASE_IRI) -> ParsedSource:
     """Parse one source file with the parser its suffix names."""
     entry = PARSERS.get(path.suffix.lower())
@@ -78,11 +86,28 @@ def parse_path(path: Path, base: str = DEFAULT_BASE_IRI) -> ParsedSource:
             + ", ".join(sorted(PARSERS)),
             Location(str(path)),
         )
+    _check_size(path)
     module, func = entry
     parse = getattr(importlib.import_module(module), func)
     if path.parent.name == "ontology" and path.name in ONTOLOGY_FILES:
         return parse(path, base, graph_name=f"ontology/{path.stem}")
     return parse(path, base)
+
+
+def _check_size(path: Path) -> None:
+    if path.suffix.lower() not in WHOLE_FILE_SUFFIXES:
+        return
+    limit = int(os.environ.get("CCKG_MAX_SOURCE_BYTES", MAX_WHOLE_FILE_BYTES))
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise SourceError(f"cannot read file: {e.strerror or e}", Location(str(path))) from e
+    if size > limit:
+        raise SourceError(
+            f"the file has {size:,} bytes, more than the {limit:,} a {path.suffix} source may "
+            "have (CCKG_MAX_SOURCE_BYTES); split it, or convert it to N-Triples",
+            Location(str(path)),
+        )
 
 
 def default_paths() -> list[Path]:

@@ -32,6 +32,14 @@ class _LineLoader(yaml.SafeLoader):
 
     yaml_implicit_resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
 
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        # Aliases (*name) let a few lines stand for an exponential amount of data, and no
+        # curated source needs them.
+        if self.check_event(yaml.AliasEvent):
+            line = self.peek_event().start_mark.line + 1
+            raise _BadKeyError("YAML aliases (*name) are not accepted in sources", "", line)
+        return super().compose_node(parent, index)
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         self.flatten_mapping(node)
         key_lines: dict[Any, int] = {}
@@ -65,7 +73,9 @@ def read_yaml(path: Path, text: str) -> tuple[str | None, list[RawRecord]]:
     try:
         doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except _BadKeyError as exc:
-        raise SourceError(exc.message, Location(str(path), exc.line), exc.key) from exc
+        raise SourceError(exc.message, Location(str(path), exc.line), exc.key or None) from exc
+    except RecursionError as exc:
+        raise SourceError("the YAML is nested too deeply", Location(str(path))) from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

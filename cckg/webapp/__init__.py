@@ -13,7 +13,7 @@ from flask import Flask
 
 from cckg.core.settings import Settings
 from cckg.core.store import Store, open_store
-from cckg.webapp import errors, i18n, reliability
+from cckg.webapp import errors, i18n, reliability, security
 from cckg.webapp import store as app_store
 from cckg.webapp.pages import (
     admin,
@@ -64,6 +64,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     errors.init_app(app)
     i18n.init_app(app)
+    security.init_app(app)
     base = app.config["CCKG_BASE_IRI"]
     app.jinja_env.filters["local"] = lambda iri: app_store.local_path(str(iri), base)
     for bp in BLUEPRINTS:

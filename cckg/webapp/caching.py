@@ -44,6 +44,7 @@ class _State:
     checked_at: float = 0.0
     generation: int | None = None  # the embedded store's write counter at the last check
     caches: dict[str, Any] = field(default_factory=dict)
+    building: dict[str, threading.Lock] = field(default_factory=dict)  # one build per key
 
 
 def _state(app: Flask) -> _State:
@@ -113,17 +114,27 @@ def version_cache(app: Flask | None = None) -> dict[str, Any]:
 
 
 def cached(key: str, compute: Any, app: Flask | None = None) -> Any:
-    """``version_cache()[key]``, computed once per store version."""
+    """``version_cache()[key]``, computed once per store version: concurrent first requests
+    for the same key wait for one build (six cold requests for a dump build it once)."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     caches = version_cache(app)
     state = _state(app)
     with state.lock:
         if key in caches:
             return caches[key]
-    value = compute()
-    with state.lock:
-        caches.setdefault(key, value)
-        return caches[key]
+        build = state.building.setdefault(key, threading.Lock())
+        tag = state.version.tag if state.version is not None else None
+    with build:
+        with state.lock:
+            if key in caches:  # built by the request we waited for
+                return caches[key]
+        value = compute()
+        with state.lock:
+            state.building.pop(key, None)
+            now = state.version.tag if state.version is not None else None
+            if now != tag:  # the store changed meanwhile: do not keep it
+                return value
+            return caches.setdefault(key, value)
 
 
 def etag_for(version: StoreVersion, *parts: str) -> str:
@@ -167,6 +178,7 @@ class BodyCache:
     """
 
     def __init__(self, max_entries: int = 4096, max_bytes: int = 64 * 1024 * 1024):
+        # Bytes count keys too: a /sparql answer's key holds the query (up to 256 KB).
         self.max_entries, self.max_bytes = max_entries, max_bytes
         self._items: OrderedDict[tuple[str, ...], CachedBody] = OrderedDict()
         self._bytes = 0
@@ -187,22 +199,27 @@ class BodyCache:
         headers: tuple[tuple[str, str], ...] = (),
         etag: str = "",
     ) -> None:
-        if len(body) > self.max_bytes // 16:  # one huge page must not evict everything
+        size = _size(key, body)
+        if size > self.max_bytes // 16:  # one huge page must not evict everything
             return
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
-                self._bytes -= len(old.body)
+                self._bytes -= _size(key, old.body)
             self._items[key] = CachedBody(body, content_type, headers, etag)
-            self._bytes += len(body)
+            self._bytes += size
             while self._items and (
                 len(self._items) > self.max_entries or self._bytes > self.max_bytes
             ):
-                _, dropped = self._items.popitem(last=False)
-                self._bytes -= len(dropped.body)
+                dropped_key, dropped = self._items.popitem(last=False)
+                self._bytes -= _size(dropped_key, dropped.body)
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+def _size(key: tuple[str, ...], body: bytes) -> int:
+    return len(body) + sum(len(part) for part in key)
 
 
 def body_cache(name: str, app: Flask | None = None) -> BodyCache:

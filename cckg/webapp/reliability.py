@@ -9,6 +9,10 @@
   once; a request that finds no free slot within ``CCKG_QUEUE_WAIT_S`` (default 0: waiting
   would hold a server thread) gets 503 with Retry-After. Set it below the WSGI server's
   thread count (e.g. threads - 2) so ``/health`` always finds a free thread.
+* Reserved capacity: routes that can keep a server thread busy for seconds (SPARQL, named
+  queries, dumps, matching, writes) share ``CCKG_HEAVY_SLOTS`` threads (default: the server's
+  threads, ``CCKG_SERVER_THREADS`` = 8, minus 2); a heavy request that finds none free gets 503
+  at once, so ``/health`` and the cheap pages always find a thread.
 * Access log: one JSON line per request on logger ``cckg.access`` (method, path, status,
   duration_ms, bytes, client), written by a WSGI middleware when the response is finished,
   so streamed bodies and error pages are timed too.
@@ -32,6 +36,8 @@ from flask import Flask, Response, current_app, g, jsonify, request
 
 access_log = logging.getLogger("cckg.access")
 EXEMPT = ("/health",)
+HEAVY_PATHS = ("/sparql", "/match", "/api/match", "/update", "/data")
+HEAVY_PREFIXES = ("/queries/", "/dumps/")
 MAX_CLIENTS = 10000  # buckets kept; the least recently seen are forgotten
 
 
@@ -130,9 +136,38 @@ def _acquire_slot() -> Response | None:
 
 
 def _release_slot(_exc: BaseException | None) -> None:
-    slots = g.pop("cckg_slot", None)
-    if slots is not None:
-        slots.release()
+    for key in ("cckg_slot", "cckg_heavy_slot"):
+        slots = g.pop(key, None)
+        if slots is not None:
+            slots.release()
+
+
+def _heavy_slots(app: Flask) -> threading.BoundedSemaphore:
+    threads = int(app.config.get("CCKG_SERVER_THREADS") or 8)
+    cap = int(app.config.get("CCKG_HEAVY_SLOTS") or max(1, threads - 2))
+    entry = app.extensions.get("cckg_heavy")
+    if entry is None or entry[0] != cap:
+        entry = app.extensions["cckg_heavy"] = (cap, threading.BoundedSemaphore(cap))
+    return entry[1]
+
+
+def _acquire_heavy() -> Response | None:
+    if request.path not in HEAVY_PATHS and not request.path.startswith(HEAVY_PREFIXES):
+        return None
+    slots = _heavy_slots(current_app._get_current_object())  # type: ignore[attr-defined]
+    if slots.acquire(blocking=False):
+        g.cckg_heavy_slot = slots
+        return None
+    resp = jsonify(
+        {
+            "status": 503,
+            "error": "Service Unavailable",
+            "message": "all threads for queries are busy; retry in 1 s",
+        }
+    )
+    resp.status_code = 503
+    resp.headers["Retry-After"] = "1"
+    return resp
 
 
 class AccessLog:
@@ -176,6 +211,7 @@ class AccessLog:
 def init_app(app: Flask) -> None:
     app.before_request(_rate_limit)
     app.before_request(_acquire_slot)
+    app.before_request(_acquire_heavy)
     app.teardown_request(_release_slot)
     app.wsgi_app = AccessLog(app.wsgi_app)  # type: ignore[method-assign]
     if access_log.level == logging.NOTSET:

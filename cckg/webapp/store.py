@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import atexit
 import threading
+import time
 
+import pyoxigraph as ox
 from flask import Flask, current_app
+from rdflib import URIRef
 
 from cckg.core.matching import Matcher
+from cckg.core.query_jobs import DEFAULT_MAX_BYTES, QueryJob
 from cckg.core.search import SearchIndex
-from cckg.core.store import Store
+from cckg.core.store import Row, Store, to_rdflib
 from cckg.core.store.runners import QueryRunner, runner_for
 
+GRAPHS = "cckg_public_graphs"
+REMOTE_GRAPHS_TTL_S = 30.0
 STORE = "cckg_store"
 RUNNER = "cckg_runner"
 MATCHER = "cckg_matcher"
@@ -42,6 +48,23 @@ def get_store(app: Flask | None = None) -> Store:
 
 def get_runner(app: Flask | None = None) -> QueryRunner:
     return _app(app).extensions[RUNNER]
+
+
+def public_graphs(app: Flask | None = None) -> list[URIRef]:
+    """The public graph names. A store only we write caches them itself (reset on writes); a
+    remote store is asked once per ``REMOTE_GRAPHS_TTL_S``: graph names decide publicity, so a
+    stale list can only miss a new public graph, never include the private one."""
+    app = _app(app)
+    store = get_store(app)
+    if store.generation is not None:
+        return store.public_graphs()
+    cache = app.extensions.setdefault(GRAPHS, {})
+    hit = cache.get("remote")
+    if hit and time.monotonic() - hit[0] < REMOTE_GRAPHS_TTL_S:
+        return list(hit[1])
+    graphs = store.public_graphs()
+    cache["remote"] = (time.monotonic(), graphs)
+    return list(graphs)
 
 
 def get_matcher(app: Flask | None = None) -> Matcher:
@@ -74,3 +97,45 @@ def forget_derived(app: Flask) -> None:
 def local_path(iri: str, base: str) -> str:
     """Our own IRIs as paths on this server (so links work wherever it is deployed)."""
     return "/" + iri[len(base) :] if iri.startswith(base) else iri
+
+
+class QueryLimitError(Exception):
+    """A page's query hit the time limit, found the store busy, or failed (the status and
+    message the page answers with)."""
+
+    def __init__(self, status: int, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.status, self.message, self.retry_after = status, message, retry_after
+
+
+def limited_select(text: str, app: Flask | None = None) -> tuple[list[Row], bool]:
+    """Rows of a SELECT over the public graphs, run where a time limit holds (the query runner:
+    worker pool or remote store) and capped like ``/sparql`` (rows and bytes); ``(rows,
+    truncated)``. Raises QueryLimitError."""
+    app = _app(app)
+    graphs = tuple(str(g) for g in public_graphs(app))
+    timeout = float(app.config.get("CCKG_SPARQL_TIMEOUT_S", 10.0))
+    job = QueryJob(
+        text,
+        graphs,
+        graphs,
+        results_format="json",
+        row_cap=int(app.config.get("CCKG_SPARQL_ROW_CAP", 10000)),
+        base_iri=get_store(app).base_iri,
+        max_bytes=int(app.config.get("CCKG_SPARQL_MAX_BYTES", DEFAULT_MAX_BYTES)),
+    )
+    outcome = get_runner(app).run(job, timeout)
+    if not outcome.ok:
+        if outcome.error_kind in ("timeout", "busy"):
+            retry = max(1, int(timeout))
+            raise QueryLimitError(503, outcome.message, retry)
+        if outcome.error_kind in ("store", "unavailable", "remote"):
+            raise QueryLimitError(503, "the store is not available right now", 5)
+        raise QueryLimitError(500, "the query could not be evaluated")
+    parsed = ox.parse_query_results(outcome.body, format=ox.QueryResultsFormat.JSON)
+    names = [v.value for v in parsed.variables]
+    rows = [
+        {n: to_rdflib(sol[n]) for n in names if sol[n] is not None}  # type: ignore[misc]
+        for sol in parsed
+    ]
+    return rows, outcome.truncated

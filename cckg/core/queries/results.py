@@ -11,6 +11,8 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
+from cckg.core.query_jobs import neutralise_formula
+
 
 def term_text(term: Node | None) -> str:
     """Plain text of a term, as in SPARQL CSV results."""
@@ -22,7 +24,8 @@ def to_csv(variables: Sequence[str], rows: Iterable[Mapping[str, Node]]) -> str:
     writer = csv.writer(buf, lineterminator="\r\n")  # RFC 4180, as SPARQL 1.1 CSV results
     writer.writerow(variables)
     for row in rows:
-        writer.writerow([term_text(row.get(v)) for v in variables])
+        # a cell never starts a spreadsheet formula (CSV injection)
+        writer.writerow([neutralise_formula(term_text(row.get(v))) for v in variables])
     return buf.getvalue()
 
 

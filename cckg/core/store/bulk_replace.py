@@ -28,6 +28,7 @@ graph's blank-node triples are replaced as a whole.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -37,6 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
+
+log = logging.getLogger("cckg.store")
 
 BULK_ATOMIC = 999_999  # pyoxigraph's bulk loader ingests 1,000,000 quads per batch
 TRANSACTION_MAX = 50_000  # changes one update makes in a few seconds
@@ -91,15 +94,21 @@ def recover(store: ox.Store, pending: Path) -> bool:
         return False
     entries = json.loads(journal.read_text(encoding="utf-8"))
     if "undo" in entries:  # new graphs, maybe partly loaded: back to the state before
-        for graph in entries["undo"]:
+        log.warning("undoing an interrupted write of %d new graph(s)", len(entries["undo"]))
+        for i, graph in enumerate(entries["undo"], 1):
+            log.warning("  dropping %s (%d/%d)", graph, i, len(entries["undo"]))
             _drop_in_chunks(store, graph)
         _finish(store, pending)
+        log.warning("the store is as it was before that write")
         return True
+    touched = len(set(entries["adds"]) | set(entries["deletes"]))
+    log.warning("finishing a committed write that was interrupted (%d graph(s))", touched)
     diff = _Diff(clear_blank=entries["clear_blank"])
     diff.adds = {graph: [pending / n for n in names] for graph, names in entries["adds"].items()}
     diff.deletes = {graph: pending / name for graph, name in entries["deletes"].items()}
-    _apply(store, diff)
+    _apply(store, diff, progress=True)
     _finish(store, pending)
+    log.warning("the interrupted write is finished")
     return True
 
 
@@ -253,15 +262,19 @@ def _clear_blank(graph: str) -> str:
     )
 
 
-def _apply(store: ox.Store, diff: _Diff) -> None:
+def _apply(store: ox.Store, diff: _Diff, progress: bool = False) -> None:
     """Deletions, then additions; repeating it after a partial run gives the same state."""
     for graph in diff.clear_blank:
         store.update(_clear_blank(graph))
     for graph, data in diff.deletes.items():
+        if progress:
+            log.warning("  removing the old triples of %s", graph)
         lines = _read(data).split(b"\n")
         for i in range(0, len(lines), _CHUNK):
             chunk = b"\n".join(lines[i : i + _CHUNK]).decode("utf-8")
             store.update(f"DELETE DATA {{ GRAPH <{graph}> {{\n{chunk}\n}} }}")
+    if progress and diff.adds:
+        log.warning("  loading the new triples of %d graph(s)", len(diff.adds))
     _bulk_load_parts(store, diff.adds)
 
 

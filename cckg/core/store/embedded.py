@@ -7,6 +7,7 @@ The store writes the difference to the stored graphs by one bulk load, one updat
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from cckg.core.store.base import (
 )
 from cckg.core.store.terms import canonical_ntriples, to_rdflib
 
+JOURNAL_WAIT_S = 600.0  # how long a read-only opener waits for another process to replay
 PENDING = "pending-write"  # the journal of a big write (bulk_replace.py)
 
 
@@ -54,6 +56,7 @@ class EmbeddedStore:
         if path is None:
             self._store, self._private = ox.Store(), ox.Store()
         elif read_only:
+            _finish_interrupted_write(path)  # never read a half-applied write
             self._store = ox.Store.read_only(str(path))
             private = path / "private"
             self._private = (
@@ -67,8 +70,9 @@ class EmbeddedStore:
         self._public: list[ox.NamedNode] | None = None
         self._public_refs: tuple[list[ox.NamedNode], list[URIRef]] | None = None
         self._only_public = False
-        # Bumped by every write through this object: caches of query results key on it, so
-        # they follow writes at once (other processes cannot write to an open on-disk store).
+        # Bumped by every write to the public graphs through this object: caches of query
+        # results key on it, so they follow writes at once (other processes cannot write to an
+        # open on-disk store). Contact data is not public: writing it alone changes no ETag.
         self.generation = 0
 
     @property
@@ -171,8 +175,7 @@ class EmbeddedStore:
         if private is not None:
             self._replace_private(private)
         if graphs:
-            self._replace_main(graphs)
-        self._public, self.generation = None, self.generation + 1
+            self._replace_main(graphs)  # bumps the generation
 
     def _replace_private(self, parts: Sequence[Part]) -> None:
         if self._private is None:
@@ -202,7 +205,7 @@ class EmbeddedStore:
         update = move_update({n: None for n in names})
         if update:
             self._store.update(update)
-        self._public, self.generation = None, self.generation + 1
+            self._public, self.generation = None, self.generation + 1
 
     def drop_staging(self) -> None:
         """Remove staging graphs a killed load left behind (they are never public)."""
@@ -237,3 +240,30 @@ class EmbeddedStore:
                 self._private.flush()
         del self._store
         self._private = None
+
+
+def _finish_interrupted_write(path: Path) -> None:
+    """Before a read-only open: a committed write a crash interrupted is finished first (a
+    read-only store would see part of it). When no other process holds the store, open it
+    read-write to replay the journal (with progress on the console); when one does, it
+    replays it as it opens, so wait for the journal to go, or give up with a clear message."""
+    journal = path / PENDING / bulk_replace.JOURNAL
+    if not journal.exists():
+        return
+    try:
+        store = ox.Store(str(path))
+    except OSError:  # locked: the process that holds the store finishes the write
+        deadline = time.monotonic() + JOURNAL_WAIT_S
+        while journal.exists():
+            if time.monotonic() > deadline:
+                raise StoreError(
+                    f"{path}: an interrupted write is still being finished by the process "
+                    "that holds the store; try again when it has finished"
+                ) from None
+            time.sleep(0.5)
+        return
+    try:
+        bulk_replace.recover(store, path / PENDING)
+    finally:
+        store.flush()
+        del store

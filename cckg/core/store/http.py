@@ -26,6 +26,10 @@ class StoreTimeoutError(StoreError):
     """The store did not answer within the time limit."""
 
 
+class AnswerTooLargeError(StoreError):
+    """The store's answer is larger than the caller accepts."""
+
+
 class RefusedError(StoreError):
     """The store answered with an HTTP error status other than 400 (a request too large, …)."""
 
@@ -46,8 +50,10 @@ class SparqlClient:
         fields: Sequence[tuple[str, str]],
         accept: str,
         timeout_s: float | None = None,
+        max_body: int | None = None,
     ) -> tuple[str, bytes, Message]:
-        """One form POST; returns (content type, body, headers)."""
+        """One form POST; returns (content type, body, headers). A body over ``max_body``
+        bytes is not read to its end (AnswerTooLargeError)."""
         req = urllib.request.Request(  # noqa: S310 (the configured store endpoint)
             url,
             data=urlencode(list(fields)).encode(),
@@ -57,7 +63,10 @@ class SparqlClient:
         timeout = self.timeout_s if timeout_s is None else timeout_s
         try:
             with urllib.request.urlopen(req, timeout=timeout) as r:  # noqa: S310
-                return r.headers.get_content_type(), r.read(), r.headers
+                body = r.read() if max_body is None else r.read(max_body + 1)
+                if max_body is not None and len(body) > max_body:
+                    raise AnswerTooLargeError(f"{url} answered more than {max_body:,} bytes")
+                return r.headers.get_content_type(), body, r.headers
         except urllib.error.HTTPError as e:
             detail = " ".join(e.read(2000).decode("utf-8", "replace").split())
             if e.code == 400:

@@ -26,7 +26,12 @@ from cckg.core.query_jobs import (
 from cckg.core.query_pool import QueryPool
 from cckg.core.store.base import QuerySyntaxError, Store, StoreError
 from cckg.core.store.embedded import EmbeddedStore
-from cckg.core.store.http import RefusedError, SparqlClient, StoreTimeoutError
+from cckg.core.store.http import (
+    AnswerTooLargeError,
+    RefusedError,
+    SparqlClient,
+    StoreTimeoutError,
+)
 from cckg.core.store.remote import EMPTY_GRAPH, RemoteStore, without_dataset_clauses
 
 
@@ -103,9 +108,13 @@ class RemoteRunner:
         )
         endpoint = self.store.endpoint
         try:
-            ctype, body, _ = self.client.post(endpoint, fields, accept, timeout_s=timeout_s)
+            ctype, body, _ = self.client.post(
+                endpoint, fields, accept, timeout_s=timeout_s, max_body=4 * job.max_bytes
+            )
         except QuerySyntaxError as e:
             return failure("syntax", str(e) or "the store rejected the query")
+        except AnswerTooLargeError as e:
+            return failure("evaluation", f"{e}; page through it with LIMIT and OFFSET")
         except StoreTimeoutError:
             return failure("timeout", f"query exceeded the {timeout_s:g} s time limit")
         except RefusedError as e:
@@ -131,9 +140,11 @@ class RemoteRunner:
                 )
                 return serialize_boolean(true, job.results_format)
             names = [v.value for v in parsed.variables]
-            return serialize_solutions(names, parsed, job.results_format, job.row_cap)
+            return serialize_solutions(
+                names, parsed, job.results_format, job.row_cap, job.max_bytes
+            )
         return serialize_triples(
-            iter_remote_triples(body), job.rdf_format, job.row_cap, job.prefixes
+            iter_remote_triples(body), job.rdf_format, job.row_cap, job.prefixes, job.max_bytes
         )
 
     def close(self) -> None:

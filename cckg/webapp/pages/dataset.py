@@ -313,9 +313,10 @@ def graph_dump(name: str) -> Response:
 
 
 def _info() -> DatasetInfo:
+    """Counted once per store version, whatever the Host header: the URLs that depend on it
+    are made when the description is rendered."""
     base = current_app.config["CCKG_BASE_IRI"]
-    host = request.host_url  # the dump and endpoint URLs in the description depend on it
-    return caching.cached(f"dataset_info:{host}", lambda: dataset_info(get_store(), base))
+    return caching.cached("dataset_info", lambda: dataset_info(get_store(), base))
 
 
 @bp.get("/dataset")

@@ -23,6 +23,7 @@ from cckg.core.resources import resource_dir
 from cckg.webapp import conneg
 from cckg.webapp.i18n import current_lang
 from cckg.webapp.linked import context_document, context_url, local_href
+from cckg.webapp.security import nonce
 
 bp = Blueprint("definitions", __name__)
 
@@ -178,8 +179,8 @@ def _serve(name: str, choice: conneg.Choice, fixed: bool) -> Response:
 
 
 def _html(app: Flask, doc: VocabDoc, loaded: _Loaded, lang: str) -> str:
-    if doc.html == "ontology":
-        return _ontology_html(app, doc, lang)
+    if doc.html == "ontology":  # pyLODE's one style element gets this response's CSP nonce
+        return _ontology_html(app, doc, lang).replace("<style>", f'<style nonce="{nonce()}">', 1)
     alternates = [
         (r.title, r.media_type, url)
         for r, url in conneg.alternates(f"/def/{doc.name}", conneg.RDF_REPRESENTATIONS)

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, render_template, request
 from werkzeug.wrappers import Response
 
 from cckg.core.queries import helper, helper_source, named_queries
+from cckg.webapp import security
 from cckg.webapp.caching import cached
 from cckg.webapp.i18n import current_lang
 from cckg.webapp.linked import short
@@ -81,6 +82,9 @@ def named_query_examples() -> list[dict[str, str]]:
 
 @bp.get("/editor")
 def editor() -> str:
+    # YASGUI (CodeMirror) sets style attributes on its elements at run time; scripts stay
+    # limited to this server's files.
+    security.relax("style-src", "'unsafe-inline'")
     examples = cached("frontend:examples", named_query_examples)
     chosen = request.args.get("example", "")
     query = request.args.get("query") or next(

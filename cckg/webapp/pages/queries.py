@@ -17,8 +17,10 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from cckg.core import queries as nq
+from cckg.core.store import Row
+from cckg.webapp.errors import WebError
 from cckg.webapp.linked import local_href, short_iri
-from cckg.webapp.store import get_store
+from cckg.webapp.store import QueryLimitError, get_store, limited_select
 
 bp = Blueprint("queries", __name__)
 
@@ -138,8 +140,18 @@ def run_query(name: str) -> Response:
     raw = {k: v for k, v in request.args.items() if k not in nq.RESERVED_PARAMS}
     store = get_store()
     base = current_app.config["CCKG_BASE_IRI"]
+    truncated = False
+
+    def select(text: str) -> list[Row]:
+        nonlocal truncated
+        rows, truncated = limited_select(text)
+        return rows
+
     try:
-        page = nq.run_page(store, query, raw)
+        page = nq.run_page(store, query, raw, select)
+    except QueryLimitError as e:
+        headers = {"Retry-After": str(e.retry_after)} if e.retry_after else None
+        raise WebError(e.message, e.status, headers) from e
     except nq.QueryParamError as e:
         if media != HTML:
             abort(400, description=str(e))
@@ -164,6 +176,7 @@ def run_query(name: str) -> Response:
         )  # fmt: skip
         response = Response(html, content_type="text/html; charset=utf-8")
     response.vary.add("Accept")
+    response.headers["X-CCKG-Truncated"] = "true" if truncated else "false"
     links = [f'<{url}>; rel="{rel}"' for rel, url in pages.items()]
     if links:
         response.headers["Link"] = ", ".join(links)

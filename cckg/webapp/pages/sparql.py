@@ -36,6 +36,7 @@ from werkzeug.http import parse_accept_header
 
 from cckg.core import prefixes
 from cckg.core.query_jobs import (
+    DEFAULT_MAX_BYTES,
     RDF_FORMATS,
     RESULT_FORMATS,
     QueryJob,
@@ -48,7 +49,7 @@ from cckg.core.store.runners import PoolRunner
 from cckg.webapp import caching
 from cckg.webapp.errors import TextError
 from cckg.webapp.sparql_guard import QueryInfo, scan
-from cckg.webapp.store import get_runner, get_store
+from cckg.webapp.store import get_runner, get_store, public_graphs
 
 log = logging.getLogger("cckg.sparql")
 
@@ -388,6 +389,7 @@ def _answer(query: str, params: MultiDict[str, str]) -> Response:
         base_iri=base,
         prefixes={"cckg": onto, **STD_PREFIXES},
         form=info.form or "SELECT",
+        max_bytes=int(current_app.config.get("CCKG_SPARQL_MAX_BYTES", DEFAULT_MAX_BYTES)),
     )
     # Identical queries on an unchanged store give identical bodies: answer repeats (dashboards,
     # example queries, crawlers) from a per-version cache instead of the engine. Only for the
@@ -413,9 +415,10 @@ def _answer(query: str, params: MultiDict[str, str]) -> Response:
     headers = {"X-CCKG-Truncated": "true" if outcome.truncated else "false"}
     if outcome.truncated:
         headers["X-CCKG-Row-Cap"] = str(job.row_cap)
+        headers["X-CCKG-Byte-Cap"] = str(job.max_bytes)
         headers["Warning"] = (
-            f'199 cckg "result truncated to the first {job.row_cap} rows '
-            '(add LIMIT/OFFSET to page through it)"'
+            f'199 cckg "result truncated to the first {outcome.count} rows (caps: '
+            f'{job.row_cap} rows, about {job.max_bytes} bytes; add LIMIT/OFFSET to page)"'
         )
     if results is not None and len(outcome.body) <= RESULT_CACHE_MAX_BODY:
         results.put(key, outcome.body, outcome.media_type, tuple(headers.items()))
@@ -464,23 +467,10 @@ def _dataset(
     return keep_default, keep_named
 
 
-GRAPHS_KEY = "cckg_sparql_graphs"
-
-
 def _public_graphs(store: Store) -> list[Any]:
     """The public graph names; 503 when the store does not answer."""
     try:
-        if store.generation is not None:
-            return store.public_graphs()  # only we write: cached by the store, reset on writes
-        # Remote: one round trip per 30 s, not per query. Graph names decide publicity, so a
-        # stale list can only miss a new public graph, never include the private one.
-        cache = current_app.extensions.setdefault(GRAPHS_KEY, {})
-        hit = cache.get("remote")
-        if hit and time.monotonic() - hit[0] < 30:
-            return hit[1]
-        graphs = store.public_graphs()
-        cache["remote"] = (time.monotonic(), graphs)
-        return graphs
+        return public_graphs()
     except Exception as e:
         log.error("sparql: cannot list the public graphs: %s", e)
         raise SparqlError(503, "the store is not available right now", {"Retry-After": "5"}) from e
