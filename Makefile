@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run load serve test lint fix clean help eval bench
+.PHONY: setup run load serve test lint fix clean help eval bench redteam
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -46,3 +46,6 @@ eval: setup  ## evaluate matching on the labelled needs (matcher vs keyword base
 
 bench: setup  ## benchmarks (not part of the tests): tables in var/bench/results.json
 	$(BIN)/python -m bench
+
+redteam: setup  ## the adversarial cases of the write paths, parsers, limits and pages
+	$(BIN)/python -m pytest -m redteam tests

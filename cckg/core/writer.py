@@ -44,7 +44,7 @@ from cckg.core.gate.content import digest
 from cckg.core.gate.model import LoadRejectedError, ParsedSource, Violation
 from cckg.core.gate.oxgraph import OxGraph, as_oxgraph
 from cckg.core.resources import display_path
-from cckg.core.settings import ONTOLOGY_NS
+from cckg.core.settings import DEFAULT_BASE_IRI, ONTOLOGY_NS
 from cckg.core.store import Part, Store
 
 if TYPE_CHECKING:  # types only: the gate itself is imported on the first write
@@ -228,9 +228,12 @@ class Write:
 class Writer:
     """The one write path of a store (see the module docstring)."""
 
-    def __init__(self, store: Store, gate: Gate | None = None) -> None:
+    def __init__(
+        self, store: Store | None, gate: Gate | None = None, base: str | None = None
+    ) -> None:
+        # No store: validation only (``cckg validate`` without a store gives no context).
         self.store = store
-        self.base = store.base_iri
+        self.base = base or (store.base_iri if store is not None else DEFAULT_BASE_IRI)
         self._gate = gate
 
     @property
@@ -286,6 +289,8 @@ class Writer:
         when = when or datetime.now(UTC)
         sources = write.sources
         datas = datas if datas is not None else [as_oxgraph(s.public) for s in sources]
+        if self.store is None:
+            raise RuntimeError("no store to write to")
         with write_lock(self.store):
             self._check_expected(write.expected)
             for data in datas:  # N-Triples to hash and write, while the gate runs

@@ -146,12 +146,11 @@ class Loader:
         return _progress(total, desc, self.quiet)  # looked up at call time (bench replaces it)
 
     def validate(self, sources: list[ParsedSource]) -> list[Violation]:
-        """Every reason to refuse these sources (an empty list: they may be loaded)."""
-        datas = [as_oxgraph(src.public) for src in sources]
-        # an RDF file's own OxGraph is used up by validation (keep: it stays readable)
-        keep = [d is src.public for src, d in zip(sources, datas, strict=True)]
-        lookup = self.gate.lookup(sources, self.store)
-        return self.gate.check(sources, datas, lookup, keep, progress=self._bar)
+        """Every reason to refuse these sources (an empty list: they may be loaded): the
+        writer's checks without the write."""
+        writer = Writer(self.store, self.gate, self.base)
+        origins: list[Origin | None] = [None] * len(sources)
+        return writer.validate(Write(sources, origins), progress=self._bar)
 
     def load(self, sources: list[ParsedSource]) -> LoadReport:
         """Validate everything, then replace each source's graph in one store update."""

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from rdflib import URIRef
+from rdflib import Literal, URIRef
 
 from cckg.core import iris
 from cckg.core.gate.model import Location, ParsedSource, Violation
@@ -43,6 +43,20 @@ METADATA_PREDICATES = (
     f"{CCKG}checksum",
     f"{CCKG}contentHash",
     "http://purl.org/dc/terms/identifier",
+)
+# Contact properties of common vocabularies (cckg:email and cckg:phone: the shapes).
+CONTACT_PREDICATES = (
+    "https://schema.org/email",
+    "https://schema.org/telephone",
+    "http://schema.org/email",
+    "http://schema.org/telephone",
+    "http://xmlns.com/foaf/0.1/mbox",
+    "http://xmlns.com/foaf/0.1/mbox_sha1sum",
+    "http://xmlns.com/foaf/0.1/phone",
+    "http://www.w3.org/2006/vcard/ns#email",
+    "http://www.w3.org/2006/vcard/ns#hasEmail",
+    "http://www.w3.org/2006/vcard/ns#tel",
+    "http://www.w3.org/2006/vcard/ns#hasTelephone",
 )
 EMAIL_RE = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[A-Za-z]{2,}")
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()./-]{6,}$")
@@ -68,7 +82,7 @@ def metadata_claims(src: ParsedSource, data: OxGraph, base: str) -> list[Violati
     values = " ".join(f"<{p}>" for p in METADATA_PREDICATES)
     rows = data.store.query(
         f"SELECT ?g ?p ?o WHERE {{ VALUES ?p {{ {values} }} ?g ?p ?o "
-        f"FILTER(STRSTARTS(STR(?g), {term_n3(URIRef(base + 'graph/'))})) }}"
+        f"FILTER(STRSTARTS(STR(?g), {term_n3(Literal(base + 'graph/'))})) }}"
     )
     return [
         _violation(
@@ -86,6 +100,17 @@ def metadata_claims(src: ParsedSource, data: OxGraph, base: str) -> list[Violati
 def personal_data(src: ParsedSource, data: OxGraph, base: str) -> list[Violation]:
     """Contact data in a public graph, whatever the subject's type."""
     found: list[Violation] = []
+    values = " ".join(f"<{p}>" for p in CONTACT_PREDICATES)
+    for r in data.store.query(f"SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ {values} }} ?s ?p ?o }}"):
+        found.append(
+            _violation(
+                src,
+                r["s"].value,
+                _local(r["p"].value),
+                "contact data (personal data): it belongs in the private graph, never in a "
+                "public one",
+            )
+        )
     rows = data.store.query(
         "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(isIRI(?o) && "
         '(STRSTARTS(STR(?o), "mailto:") || STRSTARTS(STR(?o), "tel:"))) }'
@@ -101,7 +126,7 @@ def personal_data(src: ParsedSource, data: OxGraph, base: str) -> list[Violation
                 r["o"].value,
             )
         )
-    practitioner = term_n3(URIRef(f"{base}id/practitioner/"))
+    practitioner = term_n3(Literal(f"{base}id/practitioner/"))
     rows = data.store.query(
         f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o FILTER(isLiteral(?o) && "
         f"STRSTARTS(STR(?s), {practitioner})) }}"
@@ -114,8 +139,8 @@ def personal_data(src: ParsedSource, data: OxGraph, base: str) -> list[Violation
                     src,
                     r["s"].value,
                     _local(r["p"].value),
-                    "this value reads as an e-mail address or phone number of a practitioner: "
-                    "contact data belongs in the private graph, never in a public one",
+                    "this value reads as a practitioner's e-mail address or phone number: it is "
+                    "personal data, which belongs in the private graph, never in a public one",
                     text[:80],
                 )
             )
