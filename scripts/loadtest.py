@@ -2,9 +2,12 @@
 """Bounded loopback load test: N client threads for T seconds against a running cckg server.
 
     python scripts/loadtest.py --url http://127.0.0.1:8000 --clients 50 --seconds 60 --pid PID
+    python scripts/loadtest.py --mix redteam ...   # the hostile mix of issue 13
 
 Mixed routes (health, search, match, linked data, SPARQL; some SPARQL queries are built to hit
-the time limit). Reports requests, responses by status, transport errors, p50/p99 latency,
+the time limit). The ``redteam`` mix sends slow queries, named queries with empty parameters,
+a new Host header on every VoID request, and dump requests (cold after each start).
+Reports requests, responses by status, transport errors, p50/p99 latency,
 /health latency measured by a separate prober, and the server's RSS (with --pid, from /proc).
 Only loopback URLs are accepted; the run always stops after --seconds.
 """
@@ -37,6 +40,17 @@ ROUTES: list[tuple[int, str, str]] = [
     (5, "GET", "/id/solution/no-such-thing"),  # 404
     (5, "GET", "/"),
 ]
+REDTEAM: list[tuple[int, str, str]] = [
+    (10, "GET", "/health"),
+    (20, "GET", "/sparql?timeout=2&query=" + urllib.parse.quote(SLOW)),  # 503 on timeout
+    (20, "GET", "/queries/get_city_by_geonames_id?geonamesId="),  # every city, capped
+    (15, "GET", "/queries/list_solutions_by_theme?theme="),
+    (15, "GET", "/.well-known/void"),  # with a new Host header each time
+    (10, "GET", "/dumps/all.nq.gz"),
+    (5, "GET", "/api/search?q=waste"),
+    (5, "GET", "/"),
+]
+MIXES = {"default": ROUTES, "redteam": REDTEAM}
 DELIBERATE = {200, 204, 304, 400, 404, 406, 413, 429, 503}
 
 
@@ -90,10 +104,15 @@ def rss_mb(pid: int) -> float | None:
     return round(total / 1024, 1) if total else None
 
 
-def _one(host: str, port: int, method: str, path: str, timeout: float) -> int:
+def _one(
+    host: str, port: int, method: str, path: str, timeout: float, host_header: str | None = None
+) -> int:
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    headers = {"Accept": "application/json, */*;q=0.5"}
+    if host_header:
+        headers["Host"] = host_header
     try:
-        conn.request(method, path, headers={"Accept": "application/json, */*;q=0.5"})
+        conn.request(method, path, headers=headers)
         resp = conn.getresponse()
         resp.read()
         return resp.status
@@ -101,22 +120,26 @@ def _one(host: str, port: int, method: str, path: str, timeout: float) -> int:
         conn.close()
 
 
-def run(url: str, clients: int, seconds: float, pid: int | None = None) -> dict:
+def run(
+    url: str, clients: int, seconds: float, pid: int | None = None, mix: str = "default"
+) -> dict:
     parsed = urllib.parse.urlsplit(url)
     if parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("loopback only: give a http://127.0.0.1:PORT URL")
     host, port = parsed.hostname, parsed.port or 80
-    weights = [w for w, _, _ in ROUTES]
+    routes = MIXES[mix]
+    weights = [w for w, _, _ in routes]
     stats = Stats()
     deadline = time.monotonic() + seconds
     rng = random.Random(1)  # noqa: S311 (route mix, not security)
 
     def client() -> None:
         while time.monotonic() < deadline:
-            _, method, path = rng.choices(ROUTES, weights)[0]
+            _, method, path = rng.choices(routes, weights)[0]
+            fresh_host = f"h{rng.randrange(10**9)}.example" if path.endswith("/void") else None
             t0 = time.perf_counter()
             try:
-                status = _one(host, port, method, path, timeout=30)
+                status = _one(host, port, method, path, timeout=30, host_header=fresh_host)
             except Exception as e:  # count every transport failure by type
                 with stats.lock:
                     stats.errors[type(e).__name__] += 1
@@ -150,10 +173,11 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--pid", type=int, help="server PID, to report its RSS")
+    ap.add_argument("--mix", choices=sorted(MIXES), default="default")
     args = ap.parse_args()
     if not 0 < args.seconds <= 600 or not 0 < args.clients <= 500:
         raise SystemExit("bounded runs only: --seconds <= 600, --clients <= 500")
-    print(json.dumps(run(args.url, args.clients, args.seconds, args.pid), indent=2))
+    print(json.dumps(run(args.url, args.clients, args.seconds, args.pid, args.mix), indent=2))
 
 
 if __name__ == "__main__":
