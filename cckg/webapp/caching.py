@@ -18,14 +18,14 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response, current_app, request
 
 from cckg import __version__
-from cckg.core.queries import helper
 from cckg.core.store import Store
+from cckg.core.store_version import content_rows, last_modified
 from cckg.webapp.store import get_store
 
 EXTENSION = "cckg_caching"
@@ -55,20 +55,11 @@ def _state(app: Flask) -> _State:
 
 
 def compute_version(store: Store) -> StoreVersion:
-    rows = store.select(helper("internal/get_store_version"), dataset="public")
-    lines = sorted(f"{r['g']} {r['hash']} {r.get('time', '')}" for r in rows)
+    rows = content_rows(store)
     # The code version is part of the tag: a new release may render the same data differently.
+    lines = [f"{g} {h} {when}" for g, h, when in rows]
     digest = hashlib.sha256("\n".join([__version__, *lines]).encode()).hexdigest()
-    times = []
-    for r in rows:
-        value = r.get("time")
-        if value is not None:
-            try:
-                parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-            except ValueError:
-                continue
-            times.append(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
-    return StoreVersion(digest, max(times).replace(microsecond=0) if times else None)
+    return StoreVersion(digest, last_modified(rows))
 
 
 def store_version(app: Flask | None = None) -> StoreVersion:

@@ -58,6 +58,20 @@ def theme_fit(w: Weights, concept: float, words: float, has_themes: bool, has_wo
     return concept if has_themes else words
 
 
+def semantic_fit(w: Weights, cosine: float) -> float:
+    """A cosine between the need and a candidate's closest sentence, as a fit in [0, 1]."""
+    span = w.semantic_full - w.semantic_floor
+    return min(1.0, max(0.0, (cosine - w.semantic_floor) / span)) if span > 0 else 0.0
+
+
+def relevance(w: Weights, theme: float, semantic: float) -> float:
+    """The fit that scores (and gates proof, context and reach): the theme fit and the
+    semantic fit, in the shares ``w.semantic`` says."""
+    if w.semantic <= 0:
+        return theme
+    return (1 - w.semantic) * theme + w.semantic * semantic
+
+
 # ---------------------------------------------------------------- proof
 
 
@@ -204,5 +218,6 @@ def weighted(
 
 def words_only_bound(w: Weights) -> float:
     """The most a solution that carries none of the need's themes can score (relevance gate
-    on): all the need's words, full proof, context and reach."""
-    return theme_fit(w, 0.0, 1.0, True, True) * strength(w, 1.0, 1.0, 1.0)
+    on): all the need's words, the closest sentence, full proof, context and reach."""
+    fit = relevance(w, theme_fit(w, 0.0, 1.0, True, True), 1.0)
+    return fit * strength(w, 1.0, 1.0, 1.0)

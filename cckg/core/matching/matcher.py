@@ -7,6 +7,7 @@ read per store version (``StoreCache``)."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,7 +37,12 @@ from cckg.core.matching.model import (
 from cckg.core.matching.queries import country_info, language_of, number_of, objects, run, text_of
 from cckg.core.matching.retrieval import place_countries, retrieve
 from cckg.core.matching.scoring import rank, rank_offer
+from cckg.core.semantic.encoder import shared_encoder
+from cckg.core.semantic.index import SemanticIndex
+from cckg.core.semantic.themes import ThemeVectors
+from cckg.core.semantic.vectors import VectorCache, derived_dir
 from cckg.core.store import Store
+from cckg.core.store_version import content_version
 
 
 class Matcher:
@@ -52,11 +58,15 @@ class Matcher:
         self._country_table: dict[str, CountryInfo] | None = None
         self._generation = store.generation
         self._cache = StoreCache(self._generation)
+        self._semantic: tuple[object, SemanticIndex] | None = None  # (store version, index)
+        self._theme_vectors: ThemeVectors | None = None
+        self._semantic_lock = threading.Lock()
 
     def _check_generation(self) -> None:
         generation = self.store.generation
         if generation != self._generation:
             self._vocabulary, self._country_table = None, None
+            self._theme_vectors = None
             self._generation = generation
 
     def _store_cache(self) -> StoreCache:
@@ -105,11 +115,39 @@ class Matcher:
             self._country_table = {c: country_info(props, c) for c in countries}
         return self._country_table
 
+    def semantic_index(self) -> SemanticIndex:
+        """The sentence index of the store's current version (built on first use: vectors
+        from the store's cache, the rest encoded)."""
+        version: object = self.store.generation
+        if version is None:  # a store that other processes write: ask it for its version
+            version = content_version(self.store)
+        with self._semantic_lock:
+            if self._semantic is None or self._semantic[0] != version:
+                cache = VectorCache(derived_dir(self.store))
+                self._semantic = (version, SemanticIndex.build(self.store, cache=cache))
+            return self._semantic[1]
+
+    def theme_vectors(self) -> ThemeVectors:
+        """The theme labels' vectors, with the vocabulary."""
+        vocab = self.vocabulary
+        if self._theme_vectors is None:
+            labels = [
+                (t, lb.text) for t, by in vocab.labels.items() for ls in by.values() for lb in ls
+            ]
+            cache = VectorCache(derived_dir(self.store) / "themes")
+            self._theme_vectors = ThemeVectors(labels, cache=cache)
+        return self._theme_vectors
+
     def warm_up(self) -> None:
         """Load what the first match would otherwise load: the theme labels and countries,
-        the GeoNames name index (about 0.5-3 s) and the country names."""
+        the sentence index and encoder, the GeoNames name index (about 0.5-3 s) and the
+        country names."""
         self.vocabulary  # noqa: B018
         self.country_table  # noqa: B018
+        if self.weights.semantic > 0:
+            self.semantic_index()
+            self.theme_vectors()
+            shared_encoder().warm_up()
         geonames.candidates("Köln")
         text_analysis.find_countries(text_analysis.tokenize("Jordan"))
 
@@ -257,7 +295,11 @@ class Matcher:
             place.city_source = "parameter"
 
         analysis = text_analysis.analyse(text, vocab, req.langs[0] if req.langs else "en")
-        self._add_text_themes(analysis, query_themes)
+        vector = None
+        if text and self.weights.semantic > 0:
+            vector = shared_encoder().encode_query(text)
+        closeness = self.theme_vectors().similarity(vector) if vector is not None else None
+        self._add_text_themes(analysis, query_themes, closeness)
         if not place.city and analysis.cities:
             found = self._city_place(f"{self.base}id/city/{analysis.cities[0].value}")
             if found is not None:
@@ -271,6 +313,11 @@ class Matcher:
 
         ctx = self._context()
         job = Job(query_themes, place, langs, dict(analysis.terms), cache=self._store_cache())
+        if vector is not None:
+            job.index = self.semantic_index()
+            job.scores = job.index.scores(vector)
+            hits = job.index.nearest(job.scores, k=self.weights.semantic_neighbours)
+            job.nearest = {h.iri: h for h in hits}
         results, excluded, complete = self._retrieve_and_rank(ctx, job, req)
         if not complete and self._words_may_rank(results, job, req):
             # A solution that shares only words with the need might rank: look for the
@@ -305,9 +352,25 @@ class Matcher:
     # ------------------------------------------------------------ themes of the need
 
     def _add_text_themes(
-        self, analysis: text_analysis.Analysis, query_themes: dict[str, QueryTheme]
+        self,
+        analysis: text_analysis.Analysis,
+        query_themes: dict[str, QueryTheme],
+        closeness: dict[str, float] | None = None,
     ) -> None:
+        """The themes the need's words name (those the need is about, with ``closeness``:
+        theme -> how close the need is to its labels), and the theme it is plainly about."""
+        w = self.weights
         hits = analysis.themes
+        if closeness:
+            best_theme, best = max(closeness.items(), key=lambda kv: (kv[1], kv[0]))
+            floor = max(w.theme_floor, best - w.theme_margin)
+            hits = [h for h in hits if closeness.get(h.theme, 0.0) >= floor]
+            if best >= w.meaning_floor and best_theme not in query_themes:
+                if not any(h.theme == best_theme for h in hits):
+                    weight = w.meaning_weight * (
+                        w.top_concept if best_theme in self.vocabulary.top_concepts else 1.0
+                    )
+                    query_themes[best_theme] = QueryTheme(best_theme, round(weight, 3), "meaning")
         if not hits:
             return
         strongest = max(h.strength for h in hits)

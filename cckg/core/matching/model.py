@@ -42,6 +42,24 @@ class Weights:
     words: float = 0.3
     # A top concept ("Municipal services") found in free text says little: its weight.
     top_concept: float = 0.5
+    # Semantic similarity (cckg.core.semantic): the share of the fit that comes from how close
+    # the candidate's closest sentence is to the need (0: the vocabulary alone); a cosine of
+    # semantic_floor or less counts 0, semantic_full or more counts 1. semantic_neighbours:
+    # how many things the need's nearest sentences bring in besides the theme holders;
+    # semantic_quote: the semantic fit from which a reason quotes the closest sentence.
+    semantic: float = 0.7
+    semantic_floor: float = 0.25
+    semantic_full: float = 0.6
+    semantic_neighbours: int = 40
+    semantic_quote: float = 0.5
+    # Themes and meaning (cckg.core.semantic.themes): a theme a word of the need names is kept
+    # only when its closest label is at least theme_floor close to the need and within
+    # theme_margin of the closest theme; the closest theme itself is added (at
+    # meaning_weight) when it is at least meaning_floor close, though no word names it.
+    theme_floor: float = 0.2
+    theme_margin: float = 0.15
+    meaning_floor: float = 0.3
+    meaning_weight: float = 0.6
     # Proof (sums to 1): status idea 0 .. scaled 1; outcomes documented (0.5) or with figures
     # (1); evidence from events (1 event 0.5, 2 or more 1). Uncertain records are damped.
     status: float = 0.5
@@ -277,3 +295,10 @@ class Job:
     countries: dict[str, CountryInfo] = field(default_factory=dict)
     label_langs: list[str] = field(default_factory=list)  # for labels, when not ``langs``
     cache: StoreCache = field(default_factory=StoreCache)
+    # Semantic similarity: the cosine of every sentence of the store's sentence index with the
+    # need, the index, the things nearest to the need, and the closest sentence of each
+    # candidate looked at (filled on demand).
+    scores: Any = None
+    index: Any = None
+    nearest: dict[str, Any] = field(default_factory=dict)
+    closest: dict[str, Any] = field(default_factory=dict)

@@ -32,6 +32,7 @@ MESSAGES: dict[str, str] = {
     "theme.related": "{verb} *{theme}*, related to {what}",
     "words.description": "its description mentions {words}",
     "words.solution": "“{title}” mentions {words}",
+    "semantic.same_thing": "your need and “{sentence}” say the same thing",
     # --- proof: a solution's record, "{stage}{outcomes}{evidence}"
     "status.1": "idea",
     "status.2": "pilot",
@@ -164,6 +165,10 @@ def theme_link(
     if rel == "exact":
         return reason("theme", "theme.exact", verb=verb, what=what)
     return reason("theme", f"theme.{rel}", verb=verb, theme=label, what=what)
+
+
+def same_thing(sentence: str) -> Reason:
+    return reason("theme", "semantic.same_thing", sentence=sentence)
 
 
 def words_found(words: Sequence[str], title: str | None) -> Reason:

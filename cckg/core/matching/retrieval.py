@@ -26,7 +26,7 @@ from cckg.core.matching.queries import (
     run,
     values_of,
 )
-from cckg.core.matching.shortlist import AGENT_KINDS, select_holders
+from cckg.core.matching.shortlist import AGENT_KINDS, HOLDER_KINDS, select_holders
 from cckg.core.store import Store
 
 
@@ -48,10 +48,17 @@ class _Pool:
         self.candidates: dict[str, Candidate] = {}
         self.solutions: dict[str, Candidate] = {}
 
-    def get(self, iri: str, kind: str) -> Candidate | None:
+    def get(self, iri: str, kind: str, admit: bool = False) -> Candidate | None:
+        """The candidate, made on first use; None when its kind is not wanted, or (unless
+        ``admit``: it comes with a thing close to the need's meaning) not shortlisted."""
         if kind != "solution" and kind not in self.kinds:
             return None
-        if self.agents is not None and kind in AGENT_KINDS and (kind, iri) not in self.agents:
+        if (
+            not admit
+            and self.agents is not None
+            and kind in AGENT_KINDS
+            and (kind, iri) not in self.agents
+        ):
             # Not shortlisted: it came along with a holder, and would be scored on part
             # of what it stands behind.
             return None
@@ -76,6 +83,9 @@ def retrieve(
     store, terms, cache = ctx.store, list(job.terms), job.cache
     expanded = expand(store, job.query_themes) if job.query_themes else {}
     holders, agents, complete = select_holders(ctx, job, expanded, kinds, limit)
+    close = semantic_holders(job, kinds)  # what the need's meaning finds
+    for x, types in close.items():
+        holders.setdefault(x, set()).update(types)
     pool = _Pool(kinds, agents)
     found: dict[str, set[str]] = {}
     if terms and (complete or scan_words):
@@ -88,7 +98,7 @@ def retrieve(
         facts = props.get(x, {})
         themes = {*facts.get("theme", ()), *facts.get("expertIn", ())}
         links = {(q, rel, t) for t in themes for q, rel in expanded.get(t, ())}
-        add_holder(ctx.base, x, types, facts, links, pool)
+        add_holder(ctx.base, x, types, facts, links, pool, admit=x in close)
     for iri in found:
         pool.get(iri, "solution")
     searched = not terms or complete or scan_words
@@ -98,6 +108,31 @@ def retrieve(
     if "solution" in kinds:
         candidates.update(pool.solutions)
     return candidates, complete
+
+
+# The holder class of each kind the semantic index knows.
+SEMANTIC_CLASSES = {
+    "solution": "Solution",
+    "offer": "Offer",
+    "need": "Need",
+    "practitioner": "Practitioner",
+    "event": "Event",
+    "institution": "Institution",
+}
+
+
+def semantic_holders(job: Job, kinds: Sequence[str]) -> dict[str, set[str]]:
+    """The things nearest to the need (``job.nearest``) that lead to the kinds asked for,
+    as holders (thing -> its class)."""
+    wanted = {cls for k in kinds for cls in HOLDER_KINDS.get(k, ())}
+    if "institution" in kinds:
+        wanted.add("Institution")
+    out: dict[str, set[str]] = {}
+    for iri, hit in job.nearest.items():
+        cls = SEMANTIC_CLASSES.get(hit.kind)
+        if cls in wanted:
+            out[iri] = {cls}
+    return out
 
 
 def _read_facts(
@@ -144,12 +179,16 @@ def add_holder(
     facts: Mapping[str, Sequence[Value]],
     links: set[tuple[str, str, str]],
     pool: _Pool,
+    admit: bool = False,
 ) -> None:
     """Turn one thing that carries a theme into candidates: a solution into itself, the
     institutions behind it, its city and partner cities; an offer into its offerers (the
     solutions it is based on back them); an event into its organisers; a practitioner or
     need into itself."""
-    get = pool.get
+
+    def get(iri: str, kind: str) -> Candidate | None:
+        return pool.get(iri, kind, admit)
+
     based_on = [str(o) for o in facts.get("basedOn", ())]
     if "Solution" in types:
         sol = get(x, "solution")
@@ -187,6 +226,10 @@ def add_holder(
                 entry["year"] = year
     elif "Practitioner" in types or "Need" in types:
         cand = get(x, "practitioner" if "Practitioner" in types else "need")
+        if cand is not None:
+            cand.links |= links
+    elif "Institution" in types:  # found by its own description (semantic retrieval)
+        cand = get(x, "institution")
         if cand is not None:
             cand.links |= links
 

@@ -19,6 +19,8 @@ from cckg.core.matching.factors import (
     reach_score,
     relation_value,
     relation_weight,
+    relevance,
+    semantic_fit,
     shared_languages,
     size_similarity,
     solution_proof,
@@ -39,6 +41,7 @@ from cckg.core.matching.model import (
     Reason,
 )
 from cckg.core.matching.retrieval import solution_tables
+from cckg.core.semantic.index import Hit
 
 Link = tuple[str, str, str]  # (need theme, relation, candidate's theme)
 
@@ -164,18 +167,39 @@ def _words_fit(sol: Candidate, n_terms: int) -> float:
     return words_share(len(sol.facts.get("terms", ())), n_terms)
 
 
+def _semantic(cand: Candidate, job: Job, backing: Sequence[Candidate]) -> Hit | None:
+    """The closest sentence to the need among the candidate's own and those of what it
+    stands behind (its solutions, offers, events)."""
+    if job.scores is None or job.index is None:
+        return None
+    iris = {cand.iri, *(s.iri for s in backing), *cand.via}
+    missing = [i for i in iris if i not in job.closest]
+    if missing:
+        found = job.index.closest(job.scores, missing)
+        job.closest.update((i, found.get(i)) for i in missing)
+    hits = [h for i in iris if (h := job.closest.get(i)) is not None]
+    return max(hits, key=lambda h: (h.similarity, h.iri), default=None)
+
+
 def _theme(
     ctx: Context, cand: Candidate, job: Job, backing: Sequence[Candidate]
 ) -> tuple[float, list[Reason]]:
-    """Theme fit: concepts, then the need's own words in the candidate's text."""
+    """The fit: concepts, the need's own words in the candidate's text, and how close the
+    candidate's closest sentence is to what the need says."""
     query_themes, vocabulary, label_langs = job.query_themes, ctx.vocabulary, job.langs
+    w = ctx.weights
     concept, links = concept_links(ctx, cand, query_themes)
     n_terms = len(job.terms)
     words = max((_words_fit(s, n_terms) for s in backing), default=0.0)
-    theme = theme_fit(ctx.weights, concept, words, bool(query_themes), bool(n_terms))
-    if theme <= 0:
-        return theme, []
+    theme = theme_fit(w, concept, words, bool(query_themes), bool(n_terms))
+    hit = _semantic(cand, job, backing) if w.semantic > 0 else None
+    semantic = semantic_fit(w, hit.similarity) if hit is not None else 0.0
+    fit = relevance(w, theme, semantic)
+    if fit <= 0:
+        return fit, []
     reasons = []
+    if hit is not None and semantic >= w.semantic_quote:
+        reasons.append(say.same_thing(hit.sentence))
     for q, rel, t in links[:3]:
         need_label, label = vocabulary.label(q, label_langs), vocabulary.label(t, label_langs)
         reasons.append(say.theme_link(cand.kind, rel, query_themes[q].terms, need_label, label))
@@ -183,7 +207,7 @@ def _theme(
         sol = max(backing, key=lambda s: _words_fit(s, n_terms))
         shown = [job.terms.get(t, t) for t in sorted(sol.facts.get("terms", ()))]
         reasons.append(say.words_found(shown, None if sol is cand else sol.label(label_langs)))
-    return theme, reasons
+    return fit, reasons
 
 
 def _solution_proof(ctx: Context, sol: Candidate) -> float:

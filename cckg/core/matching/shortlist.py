@@ -28,6 +28,8 @@ from cckg.core.matching.factors import (
     place_context,
     reach_score,
     relation_value,
+    relevance,
+    semantic_fit,
     shared_languages,
     size_similarity,
     solution_proof,
@@ -61,7 +63,7 @@ WAYS = {"Solution": "solution", "Offer": "offer", "Event": "event"}
 
 Fits = dict[str, float]  # need theme -> the best relation value (factors.relation_value)
 ContextOf = Callable[[tuple[str, ...], int | None], float]
-Estimate = Callable[[Mapping[str, float], float], float]
+Estimate = Callable[[Mapping[str, float], float, float], float]
 
 
 def select_holders(
@@ -149,10 +151,11 @@ def _shortlist(
     wanted = {k for kind in kinds for k in HOLDER_KINDS.get(kind, ())}
     best = _holder_fits(themes, values, cache, wanted)
     share = _words_shares(ctx, best, list(job.terms), cache)
+    close = semantic_fits(w, job, best, cache)
 
-    def theme(fits: Mapping[str, float], found: float) -> float:
+    def theme(fits: Mapping[str, float], found: float, semantic: float) -> float:
         concept = min(1.0, concept_fit(fits, query_themes))
-        return theme_fit(w, concept, found, True, bool(n_terms))
+        return relevance(w, theme_fit(w, concept, found, True, bool(n_terms)), semantic)
 
     context = context_of(ctx, job.place)
     out: dict[str, set[str]] = {}
@@ -163,11 +166,11 @@ def _shortlist(
             if h.kind == kind:
                 reach = reach_score(w, kind.lower(), h.offered and kind == "Solution", False)
                 where = context(h.countries, h.population)
-                fit = theme(fits, share.get(x, 0.0))
+                fit = theme(fits, share.get(x, 0.0), close.get(x, 0.0))
                 ranked.append((-estimate(w, fit, proof_of(w, x, cache), where, reach), x))
         for _, x in heapq.nsmallest(shortlist_size(kind, kinds, limit), ranked):
             out[x] = {kind}
-    chosen = _best_agents(ctx, job, best, share, theme, context, kinds, limit)
+    chosen = _best_agents(ctx, job, best, share, close, theme, context, kinds, limit)
     # A shortlisted agent is scored with everything it stands behind on the need's
     # themes (the weaker ones too), as the full retrieval scores it.
     behind = read_agent_holders(ctx.store, [iri for _, iri in chosen], cache)
@@ -201,6 +204,32 @@ def _holder_fits(
     return best
 
 
+def semantic_fits(
+    w: Weights, job: Job, best: Mapping[str, Fits], cache: StoreCache
+) -> dict[str, float]:
+    """The semantic fit (``factors.semantic_fit``) of each holder, as scoring gives it: the
+    closest sentence of the holder, or of an offer's solutions."""
+    if job.scores is None or job.index is None or w.semantic <= 0:
+        return {}
+    holders = cache.holders
+    based = {s for x in best if holders[x].kind == "Offer" for s in holders[x].based_on}
+    wanted = [x for x in [*best, *based] if x not in job.closest]
+    found = job.index.closest(job.scores, wanted)
+    job.closest.update((x, found.get(x)) for x in wanted)
+
+    def fit(x: str) -> float:
+        hit = job.closest.get(x)
+        return semantic_fit(w, hit.similarity) if hit is not None else 0.0
+
+    out = {}
+    for x in best:
+        value = fit(x)
+        if holders[x].kind == "Offer":
+            value = max([value, *(fit(s) for s in holders[x].based_on)])
+        out[x] = value
+    return out
+
+
 def _words_shares(
     ctx: Context, best: Mapping[str, Fits], terms: Sequence[str], cache: StoreCache
 ) -> dict[str, float]:
@@ -228,6 +257,7 @@ class _AgentFacts:
     def __init__(self) -> None:
         self.fits: dict[tuple[str, str], dict[str, float]] = {}
         self.found: dict[tuple[str, str], float] = {}
+        self.semantic: dict[tuple[str, str], float] = {}
         self.proof: dict[tuple[str, str], float] = {}
         self.offered: set[tuple[str, str]] = set()
         self.own: set[tuple[str, str]] = set()
@@ -237,6 +267,7 @@ def _agent_facts(
     w: Weights,
     best: Mapping[str, Fits],
     share: Mapping[str, float],
+    close: Mapping[str, float],
     cache: StoreCache,
     kinds: Sequence[str],
 ) -> _AgentFacts:
@@ -246,6 +277,7 @@ def _agent_facts(
     for x, fits in best.items():
         h = holders[x]
         found, proof, items = share.get(x, 0.0), proof_of(w, x, cache), fits.items()
+        semantic = close.get(x, 0.0)
         ways = (WAYS.get(h.kind, ""),)
         offered = h.kind == "Offer" or (h.kind == "Practitioner" and h.offered)
         agents = h.agents
@@ -258,12 +290,14 @@ def _agent_facts(
             if merged is None:
                 out.fits[agent] = dict(fits)
                 out.found[agent], out.proof[agent] = found, proof
+                out.semantic[agent] = semantic
             else:
                 for q, value in items:
                     if value > merged.get(q, 0.0):
                         merged[q] = value
                 out.found[agent] = max(found, out.found[agent])
                 out.proof[agent] = max(proof, out.proof[agent])
+                out.semantic[agent] = max(semantic, out.semantic[agent])
             # A city's know-how is on offer when a solution of it is offered.
             if (h.offered and h.kind == "Solution") if agent[0] == "city" else offered:
                 out.offered.add(agent)
@@ -277,6 +311,7 @@ def _best_agents(
     job: Job,
     best: Mapping[str, Fits],
     share: Mapping[str, float],
+    close: Mapping[str, float],
     theme: Estimate,
     context: ContextOf,
     kinds: Sequence[str],
@@ -287,14 +322,14 @@ def _best_agents(
     holders' most words and best proof, their own place, reach; derived as
     ``scoring.score`` derives them."""
     w, cache, langs = ctx.weights, job.cache, set(job.langs)
-    facts = _agent_facts(w, best, share, cache, kinds)
+    facts = _agent_facts(w, best, share, close, cache, kinds)
     # Estimates in the order of an upper bound (any context, full reach), so that only
     # the agents that can still enter the best of their kind are placed (hot loop).
     top = max_context(w)
     agents = list(facts.fits)
     fit_of, bounds = [], []  # by position in agents
     for agent in agents:
-        fit = theme(facts.fits[agent], facts.found[agent])
+        fit = theme(facts.fits[agent], facts.found[agent], facts.semantic[agent])
         if agent not in facts.own:
             fit *= w.derived
         fit_of.append(fit)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Literal as TypingLiteral
 from typing import Protocol
 
@@ -50,10 +51,11 @@ def ntriples_of(parts: Sequence[Part]) -> bytes:
 class Store(Protocol):
     """What every backend offers. Bindings are variable name -> rdflib term.
 
-    ``generation`` is the store's own version counter: bumped by every write through the object,
-    so caches of derived data key on it; None when other processes may write (a remote store),
-    where callers must ask the store itself. ``location`` says where the data lives (a path,
-    an endpoint URL or "memory"), for logs and the health check.
+        ``generation`` is the store's own version counter: bumped by every write through the object,
+        so caches of derived data key on it; None when other processes may write (a remote store),
+        where callers must ask the store itself. ``location`` says where the data lives (a path,
+        an endpoint URL or "memory"), for logs and the health check; ``cache_dir`` where derived data
+    may be kept.
     """
 
     base_iri: str
@@ -61,6 +63,12 @@ class Store(Protocol):
 
     @property
     def location(self) -> str: ...
+
+    @property
+    def cache_dir(self) -> Path | None:
+        """Where data derived from this store's content may be kept (sentence vectors): the
+        embedded store's own folder; None for a store elsewhere (callers use a local one)."""
+        ...
 
     def select(
         self, query: str, bindings: Mapping[str, Node] | None = None, dataset: Dataset = "public"

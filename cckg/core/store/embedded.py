@@ -80,6 +80,10 @@ class EmbeddedStore:
         return str(self.path) if self.path is not None else "memory"
 
     @property
+    def cache_dir(self) -> Path | None:
+        return self.path / "derived" if self.path is not None else None
+
+    @property
     def raw(self) -> ox.Store:
         """The main pyoxigraph store, for code that streams results (the SPARQL endpoint)."""
         return self._store

@@ -12,6 +12,7 @@ import json
 import re
 import struct
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -172,6 +173,10 @@ class RemoteStore:
     @property
     def location(self) -> str:
         return self.endpoint
+
+    @property
+    def cache_dir(self) -> Path | None:
+        return None
 
     # ------------------------------------------------------------ protocol
 

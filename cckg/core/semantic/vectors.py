@@ -1,0 +1,90 @@
+"""The vector of every sentence, kept on disk by the hash of its text.
+
+One file, ``vectors.npz``: the SHA-1 of each sentence (20 bytes) and its vector as float16
+(half the size of float32; cosines change in the fourth decimal). A load of the store encodes
+only sentences the file does not hold, and saves the file with exactly the sentences of the
+current data, so it never grows beyond them. Written to a temporary file and renamed: a reader
+sees the old or the new file, never half of one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from cckg.core.semantic.encoder import DIMENSIONS
+from cckg.core.store import Store
+
+FILE = "vectors.npz"
+
+
+def derived_dir(store: Store) -> Path:
+    """Where the vectors of ``store`` are kept: its own folder (embedded on disk), else
+    ``CCKG_CACHE_DIR`` or ``var/cache`` under the current directory (a remote store's)."""
+    own = store.cache_dir
+    if own is not None:
+        return own
+    return Path(os.environ.get("CCKG_CACHE_DIR") or Path.cwd() / "var" / "cache")
+
+
+def text_key(text: str) -> bytes:
+    return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).digest()
+
+
+class VectorCache:
+    """Sentence hash -> vector, loaded from ``directory`` (None: in memory only)."""
+
+    def __init__(self, directory: Path | None) -> None:
+        self.directory = directory
+        self._vectors: dict[bytes, np.ndarray] = {}
+        self._lock = threading.Lock()
+        self.loaded = 0
+        if directory is not None and (directory / FILE).exists():
+            try:
+                with np.load(directory / FILE) as data:
+                    keys, vectors = data["keys"], data["vectors"]
+                self._vectors = {bytes(k): v for k, v in zip(keys, vectors, strict=True)}
+                self.loaded = len(self._vectors)
+            except (OSError, ValueError, KeyError):
+                self._vectors = {}  # a damaged file is only a cache: encode again
+
+    def get(self, keys: Sequence[bytes]) -> list[np.ndarray | None]:
+        with self._lock:
+            return [self._vectors.get(k) for k in keys]
+
+    def put(self, keys: Sequence[bytes], vectors: np.ndarray) -> None:
+        with self._lock:
+            for k, v in zip(keys, vectors, strict=True):
+                self._vectors[k] = v.astype(np.float16)
+
+    def save(self, keep: Iterable[bytes] | None = None) -> None:
+        """Write the file (only the ``keep`` keys, when given)."""
+        if self.directory is None:
+            return
+        with self._lock:
+            wanted = list(dict.fromkeys(keep)) if keep is not None else list(self._vectors)
+            wanted = [k for k in wanted if k in self._vectors]
+            keys = np.frombuffer(b"".join(wanted), dtype="S20") if wanted else np.zeros(0, "S20")
+            vectors = (
+                np.stack([self._vectors[k] for k in wanted])
+                if wanted
+                else np.zeros((0, DIMENSIONS), dtype=np.float16)
+            )
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".npz.tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, keys=keys, vectors=vectors)
+            os.replace(tmp, self.directory / FILE)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def __len__(self) -> int:
+        return len(self._vectors)
