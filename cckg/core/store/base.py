@@ -51,11 +51,11 @@ def ntriples_of(parts: Sequence[Part]) -> bytes:
 class Store(Protocol):
     """What every backend offers. Bindings are variable name -> rdflib term.
 
-        ``generation`` is the store's own version counter: bumped by every write through the object,
-        so caches of derived data key on it; None when other processes may write (a remote store),
-        where callers must ask the store itself. ``location`` says where the data lives (a path,
-        an endpoint URL or "memory"), for logs and the health check; ``cache_dir`` where derived data
-    may be kept.
+    ``generation`` is the store's own version counter: bumped by every write to the public
+    graphs through the object, so caches of derived data key on it; None when other processes
+    may write (a remote store), where callers ask the store itself (``store_version``).
+    ``location`` says where the data lives (a path, an endpoint URL or "memory"), for logs and
+    the health check; ``cache_dir`` where data derived from it may be kept.
     """
 
     base_iri: str
