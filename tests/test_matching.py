@@ -224,8 +224,13 @@ def test_a_store_without_versions_gets_a_new_cache_per_match(demo_store):
         base_iri = demo_store.base_iri
         generation = None  # what the Store interface says then
 
+        cache_dir = None  # derived data kept elsewhere, as for a remote store
+
         def select_terms(self, query, bindings=None, dataset="public"):
             return demo_store.select_terms(query, bindings, dataset)
+
+        def select(self, query, bindings=None, dataset="public"):
+            return demo_store.select(query, bindings, dataset)
 
     matcher = Matcher(Unversioned())
     assert matcher._store_cache() is not matcher._store_cache()

@@ -285,6 +285,7 @@ def check_ontology(path: Path | None) -> None:
 @click.option("--need", help="Match a stored Need (IRI or slug) instead of, or with, --text.")
 @click.option("--offer", help="Find the needs a stored Offer (IRI or slug) could serve.")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 50))
+@click.option("--display", help="Language of the reasons (en, de, es, fr, pt, ar).")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON of /api/match.")
 def match_command(
     text: str,
@@ -295,6 +296,7 @@ def match_command(
     need: str | None,
     offer: str | None,
     limit: int,
+    display: str | None,
     as_json: bool,
 ) -> None:
     """Rank solutions, institutions, practitioners and cities for a need, with reasons."""
@@ -313,6 +315,7 @@ def match_command(
         limit=limit,
         need=need,
         offer=offer,
+        display=display,
     )
     try:
         store = open_store(settings, read_only=True)

@@ -64,12 +64,14 @@ def semantic_fit(w: Weights, cosine: float) -> float:
     return min(1.0, max(0.0, (cosine - w.semantic_floor) / span)) if span > 0 else 0.0
 
 
-def relevance(w: Weights, theme: float, semantic: float) -> float:
+def relevance(w: Weights, theme: float, semantic: float, given: bool = False) -> float:
     """The fit that scores (and gates proof, context and reach): the theme fit and the
-    semantic fit, in the shares ``w.semantic`` says."""
-    if w.semantic <= 0:
+    semantic fit, in the shares ``w.semantic`` says (``w.semantic_given`` when the need's
+    themes come with it instead of from its words)."""
+    share = min(w.semantic, w.semantic_given) if given else w.semantic
+    if share <= 0:
         return theme
-    return (1 - w.semantic) * theme + w.semantic * semantic
+    return (1 - share) * theme + share * semantic
 
 
 # ---------------------------------------------------------------- proof

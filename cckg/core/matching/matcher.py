@@ -14,7 +14,8 @@ from typing import Any
 import pycountry
 from rdflib import URIRef
 
-from cckg.core import geonames, iris, text_analysis
+from cckg.core import geonames, i18n, iris, text_analysis
+from cckg.core.matching import reasons as say
 from cckg.core.matching.cached_reads import read_props
 from cckg.core.matching.factors import words_only_bound
 from cckg.core.matching.model import (
@@ -177,6 +178,11 @@ class Matcher:
             raise MatchError("offer", "give a need or an offer, not both")
         if not (text or req.theme or req.need or req.offer):
             raise MatchError("text", "describe the need (text), or give a theme, need or offer")
+        display = (req.display or "").strip().lower() or None
+        if display is not None and display not in i18n.LANGUAGES:
+            raise MatchError(
+                "display", f"unknown language {display!r}: use one of en, de, es, fr, pt, ar"
+            )
         return MatchRequest(
             text=text,
             theme=(req.theme or "").strip() or None,
@@ -186,6 +192,7 @@ class Matcher:
             limit=req.limit,
             need=(req.need or "").strip() or None,
             offer=(req.offer or "").strip() or None,
+            display=display,
         )
 
     def _thing(self, param: str, value: str, kind: str) -> URIRef:
@@ -313,6 +320,7 @@ class Matcher:
 
         ctx = self._context()
         job = Job(query_themes, place, langs, dict(analysis.terms), cache=self._store_cache())
+        job.themes_given = any(qt.source in ("need", "theme") for qt in query_themes.values())
         if vector is not None:
             job.index = self.semantic_index()
             job.scores = job.index.scores(vector)
@@ -324,7 +332,8 @@ class Matcher:
             # words in every solution, as a small store always does.
             results, excluded, _ = self._retrieve_and_rank(ctx, job, req, scan_words=True)
         echo.update(self._echo(analysis, job, excluded))
-        return MatchResponse(results, echo)
+        display = req.display or (analysis.language if text else None) or "en"
+        return _localised(MatchResponse(results, echo), display)
 
     def _retrieve_and_rank(
         self, ctx: Context, job: Job, req: MatchRequest, scan_words: bool = False
@@ -365,7 +374,8 @@ class Matcher:
             best_theme, best = max(closeness.items(), key=lambda kv: (kv[1], kv[0]))
             floor = max(w.theme_floor, best - w.theme_margin)
             hits = [h for h in hits if closeness.get(h.theme, 0.0) >= floor]
-            if best >= w.meaning_floor and best_theme not in query_themes:
+            given = any(qt.source in ("need", "theme") for qt in query_themes.values())
+            if best >= w.meaning_floor and best_theme not in query_themes and not given:
                 if not any(h.theme == best_theme for h in hits):
                     weight = w.meaning_weight * (
                         w.top_concept if best_theme in self.vocabulary.top_concepts else 1.0
@@ -428,7 +438,7 @@ class Matcher:
         results = rank_offer(ctx, candidates, job, offer_langs, req.limit)
         job.langs, job.label_langs = langs, list(req.langs) or ["en"]
         echo.update(self._echo(None, job, 0))
-        return MatchResponse(results, echo)
+        return _localised(MatchResponse(results, echo), req.display or "en")
 
     # ------------------------------------------------------------ echo
 
@@ -468,6 +478,15 @@ class Matcher:
             "languages": list(langs),
             "excluded_own_city": excluded,
         }
+
+
+def _localised(response: MatchResponse, lang: str) -> MatchResponse:
+    """The response with every reason in ``lang`` (a supported language, else English)."""
+    lang = i18n.supported(lang)
+    for result in response.results:
+        result.reasons = say.localise(result.reasons, lang)
+    response.query["display_language"] = lang
+    return response
 
 
 def match(store: Store, request: MatchRequest, weights: Weights = DEFAULT_WEIGHTS) -> MatchResponse:

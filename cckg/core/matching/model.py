@@ -48,6 +48,9 @@ class Weights:
     # how many things the need's nearest sentences bring in besides the theme holders;
     # semantic_quote: the semantic fit from which a reason quotes the closest sentence.
     semantic: float = 0.7
+    # ... when the need's themes are given (a stored need's, the theme parameter) rather than
+    # read from its words: the meaning then only refines them.
+    semantic_given: float = 0.3
     semantic_floor: float = 0.25
     semantic_full: float = 0.6
     semantic_neighbours: int = 40
@@ -107,6 +110,8 @@ class MatchRequest:
     of ``data/cities.csv`` or a name ("Köln", "Cologne", "Colonia"; "Name, CC" to pick a
     country). ``langs``: ISO 639-1 codes the asking side works in. ``need``/``offer``: IRIs of
     a stored Need (matched like a written need) or Offer (matched the other way, to needs).
+    ``display``: the language the reasons are written in (the reader's: the page's language);
+    without it, the language of the need's text, else English.
     """
 
     text: str = ""
@@ -117,6 +122,7 @@ class MatchRequest:
     limit: int = 10
     need: str | None = None
     offer: str | None = None
+    display: str | None = None
 
 
 @dataclass(frozen=True)
@@ -300,5 +306,6 @@ class Job:
     # candidate looked at (filled on demand).
     scores: Any = None
     index: Any = None
+    themes_given: bool = False  # the need's themes come with it (Weights.semantic_given)
     nearest: dict[str, Any] = field(default_factory=dict)
     closest: dict[str, Any] = field(default_factory=dict)

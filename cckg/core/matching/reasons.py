@@ -1,6 +1,7 @@
 """The wording of the reasons: every sentence is a message id with named parameters, and
-``MESSAGES`` holds its English template, so a reason can be rendered in another language
-later from its ``Reason.id`` and ``Reason.params``.
+``MESSAGES`` holds its English template, translated through the one catalogue
+(``cckg.core.i18n``): a reason is rendered in the reader's language from its ``Reason.id`` and
+``Reason.params`` (:func:`localise`).
 
 Parameters are plain strings and numbers, or values rendered by their own rule: ``Message``
 (a nested message: a verb, a status, a period), ``Language`` (a language's name from its
@@ -11,73 +12,76 @@ that are appended to a sentence start with their own space (" with measured outc
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import NamedTuple
 
 import pycountry
 
+from cckg.core import i18n
+from cckg.core.i18n import N_
 from cckg.core.matching.model import Reason
 
 MESSAGES: dict[str, str] = {
     # --- theme: "{verb} ..." with the verb of the candidate's kind
-    "verb.solution": "implements",
-    "verb.institution": "works on",
-    "verb.practitioner": "has practical experience in",
-    "verb.city": "has worked on",
-    "verb.need": "asks for",
-    "emphasis": "*{text}*",
-    "quote": "“{text}”",
-    "theme.exact": "{verb} {what} (exact theme)",
-    "theme.narrower": "{verb} *{theme}*, a narrower theme of {what}",
-    "theme.broader": "{verb} *{theme}*, the broader theme of {what}",
-    "theme.related": "{verb} *{theme}*, related to {what}",
-    "words.description": "its description mentions {words}",
-    "words.solution": "“{title}” mentions {words}",
-    "semantic.same_thing": "your need and “{sentence}” say the same thing",
+    "verb.solution": N_("implements"),
+    "verb.institution": N_("works on"),
+    "verb.practitioner": N_("has practical experience in"),
+    "verb.city": N_("has worked on"),
+    "verb.need": N_("asks for"),
+    "emphasis": N_("“{text}”"),
+    "quote": N_("“{text}”"),
+    "theme.exact": N_("{verb} {what} (exact theme)"),
+    "theme.narrower": N_("{verb} “{theme}”, a narrower theme of {what}"),
+    "theme.broader": N_("{verb} “{theme}”, the broader theme of {what}"),
+    "theme.related": N_("{verb} “{theme}”, related to {what}"),
+    "words.description": N_("its description mentions {words}"),
+    "words.solution": N_("“{title}” mentions {words}"),
+    "semantic.same_thing": N_("your need and “{sentence}” say the same thing"),
     # --- proof: a solution's record, "{stage}{outcomes}{evidence}"
-    "status.1": "idea",
-    "status.2": "pilot",
-    "status.3": "implemented",
-    "status.4": "scaled",
-    "period.range": "{start}–{end}",
-    "period.year": "{start}",
-    "period.since": "since {start}",
-    "proof.stage": "{status} {period}",
-    "proof.record": "{stage}{outcomes}{evidence}",
-    "proof.outcomes.measured": " with measured outcomes",
-    "proof.outcomes.documented": " with documented outcomes",
-    "proof.thin": " (thin evidence)",
-    "proof.via.home": "home of “{title}”: {record}",
-    "proof.via.advised": "advised on “{title}”: {record}",
-    "proof.via.behind": "behind “{title}”: {record}",
-    "proof.via.offers": "offers know-how from “{title}”: {record}",
-    "proof.presented.one": "presented at {count} Connective Cities event{first}",
-    "proof.presented.other": "presented at {count} Connective Cities events{first}",
-    "proof.presented.first": ", first in {year}",
-    "proof.co_organised.one": "co-organised {count} event on the theme{first}",
-    "proof.co_organised.other": "co-organised {count} events on the theme{first}",
-    "proof.co_organised.first": " (first {year})",
+    "status.1": N_("idea"),
+    "status.2": N_("pilot"),
+    "status.3": N_("implemented"),
+    "status.4": N_("scaled"),
+    "period.range": N_("{start}–{end}"),
+    "period.year": N_("{start}"),
+    "period.since": N_("since {start}"),
+    "proof.stage": N_("{status} {period}"),
+    "proof.record": N_("{stage}{outcomes}{evidence}"),
+    "proof.outcomes.measured": N_(" with measured outcomes"),
+    "proof.outcomes.documented": N_(" with documented outcomes"),
+    "proof.thin": N_(" (thin evidence)"),
+    "proof.via.home": N_("home of “{title}”: {record}"),
+    "proof.via.advised": N_("advised on “{title}”: {record}"),
+    "proof.via.behind": N_("behind “{title}”: {record}"),
+    "proof.via.offers": N_("offers know-how from “{title}”: {record}"),
+    "proof.presented.one": N_("presented at {count} Connective Cities event{first}"),
+    "proof.presented.other": N_("presented at {count} Connective Cities events{first}"),
+    "proof.presented.first": N_(", first in {year}"),
+    "proof.co_organised.one": N_("co-organised {count} event on the theme{first}"),
+    "proof.co_organised.other": N_("co-organised {count} events on the theme{first}"),
+    "proof.co_organised.first": N_(" (first {year})"),
     # --- context
-    "context.same_country": "same country: {country}",
-    "context.same_region": "same region: {region}",
-    "context.size.city.similar": "city of similar size: {size} vs {asked}",
-    "context.size.city.comparable": "city of comparable size: {size} vs {asked}",
-    "context.size.based.similar": "based in a city of similar size: {size} vs {asked}",
-    "context.size.based.comparable": "based in a city of comparable size: {size} vs {asked}",
-    "context.shared_language": "shared language: {languages}",
+    "context.same_country": N_("same country: {country}"),
+    "context.same_region": N_("same region: {region}"),
+    "context.size.city.similar": N_("city of similar size: {size} vs {asked}"),
+    "context.size.city.comparable": N_("city of comparable size: {size} vs {asked}"),
+    "context.size.based.similar": N_("based in a city of similar size: {size} vs {asked}"),
+    "context.size.based.comparable": N_("based in a city of comparable size: {size} vs {asked}"),
+    "context.shared_language": N_("shared language: {languages}"),
     # --- reach
-    "names.more": "{names} and {more} more",
-    "reach.offered_by": "know-how offered by {names}",
-    "reach.offers_know_how": "offers its know-how on the theme",
-    "reach.offers_advice": "offers peer advice on the theme",
-    "reach.on_offer": "its know-how is on offer",
-    "reach.can_be_asked": "can be asked for peer advice",
-    "reach.speaks": "speaks {languages}",
-    "reach.offer_in": "the offer can be given in {languages}",
+    "names.more": N_("{names} and {more} more"),
+    "reach.offered_by": N_("know-how offered by {names}"),
+    "reach.offers_know_how": N_("offers its know-how on the theme"),
+    "reach.offers_advice": N_("offers peer advice on the theme"),
+    "reach.on_offer": N_("its know-how is on offer"),
+    "reach.can_be_asked": N_("can be asked for peer advice"),
+    "reach.speaks": N_("speaks {languages}"),
+    "reach.offer_in": N_("the offer can be given in {languages}"),
     # --- flags and diversity
-    "flag.example": "fictional example person (demonstration data)",
-    "flag.works_at": "works at {organisation}",
-    "diversity.one": "ranked down: {count} result from the same city comes first",
-    "diversity.other": "ranked down: {count} results from the same city come first",
+    "flag.example": N_("fictional example person (demonstration data)"),
+    "flag.works_at": N_("works at {organisation}"),
+    "diversity.one": N_("ranked down: {count} result from the same city comes first"),
+    "diversity.other": N_("ranked down: {count} results from the same city come first"),
 }
 
 
@@ -103,21 +107,30 @@ class Population(NamedTuple):
 Param = str | int | None | Message | Language | Population | tuple["Param", ...]
 
 
-def render(key: str, params: Mapping[str, Param]) -> str:
-    """The English text of a message."""
-    return MESSAGES[key].format_map({k: _text(v) for k, v in params.items()})
+def render(key: str, params: Mapping[str, Param], lang: str = "en") -> str:
+    """The text of a message in ``lang`` (English by default)."""
+    template = MESSAGES[key] if lang == "en" else i18n.gettext_in(lang, MESSAGES[key])
+    return template.format_map({k: _text(v, lang) for k, v in params.items()})
 
 
-def _text(value: Param) -> str:
+def _text(value: Param, lang: str = "en") -> str:
     if isinstance(value, Message):
-        return render(value.id, value.params)
+        return render(value.id, value.params, lang)
     if isinstance(value, Language):
-        return language_name(value.code)
+        return language_name(value.code) if lang == "en" else i18n.language_name(value.code, lang)
     if isinstance(value, Population):
-        return short_number(value.n)
+        return short_number(value.n) if lang == "en" else i18n.compact_number(value.n, lang)
     if isinstance(value, tuple):
-        return ", ".join(_text(v) for v in value)
+        return ", ".join(_text(v, lang) for v in value)
     return str(value)
+
+
+def localise(reasons: Sequence[Reason], lang: str) -> list[Reason]:
+    """The reasons rendered in ``lang`` (the same reasons when it is English)."""
+    if i18n.supported(lang) == "en":
+        return list(reasons)
+    lang = i18n.supported(lang)
+    return [replace(r, text=render(r.id, r.params, lang)) if r.id else r for r in reasons]
 
 
 def reason(factor: str, key: str, /, **params: Param) -> Reason:

@@ -155,7 +155,8 @@ def _shortlist(
 
     def theme(fits: Mapping[str, float], found: float, semantic: float) -> float:
         concept = min(1.0, concept_fit(fits, query_themes))
-        return relevance(w, theme_fit(w, concept, found, True, bool(n_terms)), semantic)
+        fit = theme_fit(w, concept, found, True, bool(n_terms))
+        return relevance(w, fit, semantic, job.themes_given)
 
     context = context_of(ctx, job.place)
     out: dict[str, set[str]] = {}

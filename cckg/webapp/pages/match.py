@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify, render_template, request
 
 from cckg.core.matching import KINDS, MAX_LIMIT, MatchError, MatchRequest, MatchResponse
 from cckg.webapp.errors import parameter_error
+from cckg.webapp.i18n import current_lang
 from cckg.webapp.store import get_matcher
 
 bp = Blueprint("match", __name__)
@@ -20,7 +21,7 @@ def _values(name: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _request() -> MatchRequest:
+def _request(display: str | None = None) -> MatchRequest:
     limit_text = request.args.get("limit", "").strip()
     if limit_text and not limit_text.isdigit():
         raise MatchError("limit", f"limit must be a whole number from 1 to {MAX_LIMIT}")
@@ -33,6 +34,7 @@ def _request() -> MatchRequest:
         limit=int(limit_text) if limit_text else 10,
         need=request.args.get("need") or None,
         offer=request.args.get("offer") or None,
+        display=display or request.args.get("display") or None,
     )
 
 
@@ -63,7 +65,7 @@ def match_page():
     response, error, status = None, None, 200
     if asked:
         try:
-            response = matcher.match(_request())
+            response = matcher.match(_request(display=current_lang()))
         except MatchError as e:
             error, status = e, 400
     return (
