@@ -270,6 +270,19 @@ def pytest_configure(config) -> None:
 # ---------------------------------------------------------------- the demo store
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _derived_data_outside_the_checkout(tmp_path_factory):
+    """Data derived from remote (or fake remote) stores goes to a temporary folder, never to
+    the checkout's var/cache."""
+    old = os.environ.get("CCKG_CACHE_DIR")
+    os.environ["CCKG_CACHE_DIR"] = str(tmp_path_factory.mktemp("derived"))
+    yield
+    if old is None:
+        os.environ.pop("CCKG_CACHE_DIR", None)
+    else:
+        os.environ["CCKG_CACHE_DIR"] = old
+
+
 @pytest.fixture(scope="session")
 def demo_store_path(tmp_path_factory) -> Path:
     """The real curated data + reference data (only the GeoNames cities it links to), loaded

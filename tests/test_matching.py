@@ -225,6 +225,7 @@ def test_a_store_without_versions_gets_a_new_cache_per_match(demo_store):
         generation = None  # what the Store interface says then
 
         cache_dir = None  # derived data kept elsewhere, as for a remote store
+        location = "http://remote.example/sparql"
 
         def select_terms(self, query, bindings=None, dataset="public"):
             return demo_store.select_terms(query, bindings, dataset)
@@ -464,3 +465,11 @@ def test_match_is_the_same_on_a_remote_store(demo_store, sparql_server):
         there = Matcher(remote).match(request)
         assert [(r.iri, r.score) for r in there.results] == [(r.iri, r.score) for r in here.results]
         assert [r.reasons for r in there.results] == [r.reasons for r in here.results]
+
+
+def test_same_country_counts_more_than_same_region_with_a_shared_language():
+    from cckg.core.matching.factors import place_context
+
+    w = DEFAULT_WEIGHTS
+    assert place_context(w, "country", 0.0, False) > place_context(w, "region", 0.0, True)
+    assert place_context(w, "country", 1.0, False) <= 1.0

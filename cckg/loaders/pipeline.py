@@ -28,6 +28,8 @@ from cckg.core.gate.model import (
 from cckg.core.gate.oxgraph import as_oxgraph
 from cckg.core.gate.shapes import ONTOLOGY_FILES
 from cckg.core.resources import resource_dir
+from cckg.core.semantic.index import SemanticIndex
+from cckg.core.semantic.vectors import cache_for
 from cckg.core.settings import DEFAULT_BASE_IRI
 from cckg.core.store import Store
 from cckg.core.writer import Origin, Write, Writer
@@ -63,6 +65,9 @@ class LoadReport:
     classes: dict[str, int] = field(default_factory=dict)  # class IRI -> instances written
     unchanged: list[str] = field(default_factory=list)  # graphs whose triples were already stored
     private_triples: int = 0
+    sentences: int = 0  # sentences of the semantic index after the load
+    encoded: int = 0  # of which encoded now (the others' vectors were kept)
+    vector_seconds: float = 0.0
     seconds: float = 0.0
 
     @property
@@ -132,9 +137,13 @@ class Loader:
         shapes: Graph | None = None,
         ontology: Graph | None = None,
         quiet: bool = True,
+        vectors: bool = True,
     ):
         self.store = store
         self.base = base
+        # Sentence vectors are computed when data is loaded (and kept by text), so the first
+        # match after a load does not encode the store's texts.
+        self.vectors = vectors
         self.gate = Gate(shapes, ontology)
         self.quiet = quiet or not sys.stderr.isatty()
 
@@ -178,6 +187,10 @@ class Loader:
         report.graphs = {g: n for g, n in written.written.items() if g != pname}
         report.unchanged = [g for g in written.unchanged if g != pname]
         report.private_triples = written.private_triples
+        if self.vectors and report.graphs:  # something changed: vectors of new sentences
+            index = SemanticIndex.build(self.store, cache=cache_for(self.store))
+            report.sentences, report.encoded = index.report.sentences, index.report.encoded
+            report.vector_seconds = index.report.seconds
         report.seconds = (datetime.now(UTC) - started).total_seconds()
         return report
 

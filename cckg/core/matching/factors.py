@@ -139,18 +139,20 @@ def place_context(w: Weights, tier: Tier, size: float, shared_language: bool) ->
     shared official language."""
     value = 0.0
     if tier == "country":
-        value += w.same_country
+        # The same country shares its languages too: it must not rank below a country of
+        # the region that shares one (same_region + shared_language > same_country).
+        value += w.same_country + w.shared_language
     elif tier == "region":
         value += w.same_region
     value += w.similar_size * size
-    if shared_language:
+    if shared_language and tier != "country":
         value += w.shared_language
     return value
 
 
 def max_context(w: Weights) -> float:
     """The most ``place_context`` can give (for upper bounds)."""
-    return max(w.same_country, w.same_region + w.shared_language) + w.similar_size
+    return max(w.same_country, w.same_region) + w.shared_language + w.similar_size
 
 
 # ---------------------------------------------------------------- reach

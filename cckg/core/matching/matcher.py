@@ -41,7 +41,7 @@ from cckg.core.matching.scoring import rank, rank_offer
 from cckg.core.semantic.encoder import shared_encoder
 from cckg.core.semantic.index import SemanticIndex
 from cckg.core.semantic.themes import ThemeVectors
-from cckg.core.semantic.vectors import VectorCache, derived_dir
+from cckg.core.semantic.vectors import cache_for
 from cckg.core.store import Store
 from cckg.core.store_version import content_version
 
@@ -124,7 +124,7 @@ class Matcher:
             version = content_version(self.store)
         with self._semantic_lock:
             if self._semantic is None or self._semantic[0] != version:
-                cache = VectorCache(derived_dir(self.store))
+                cache = cache_for(self.store)
                 self._semantic = (version, SemanticIndex.build(self.store, cache=cache))
             return self._semantic[1]
 
@@ -135,7 +135,7 @@ class Matcher:
             labels = [
                 (t, lb.text) for t, by in vocab.labels.items() for ls in by.values() for lb in ls
             ]
-            cache = VectorCache(derived_dir(self.store) / "themes")
+            cache = cache_for(self.store, "themes")
             self._theme_vectors = ThemeVectors(labels, cache=cache)
         return self._theme_vectors
 

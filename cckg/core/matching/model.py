@@ -75,7 +75,8 @@ class Weights:
     # its own on the theme): its whole score is multiplied by this, so that it ranks just
     # below the solution it is known for.
     derived: float = 0.9
-    # Context (same_country or same_region, plus the other two, sums to at most 1).
+    # Context: same country (which shares its languages) or same region, a city of similar
+    # size, a shared official language; at most 1 (0.4 + 0.25 + 0.35).
     same_country: float = 0.4
     same_region: float = 0.25
     similar_size: float = 0.35  # within a factor of 3; within a factor of 10 counts 40%

@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -164,7 +163,3 @@ def vectors_of(
     if cache is not None and fresh:
         cache.save(keep=keys)
     return matrix, len(fresh)
-
-
-def cache_for(directory: Path | None) -> VectorCache:
-    return VectorCache(directory)

@@ -24,13 +24,34 @@ from cckg.core.store import Store
 FILE = "vectors.npz"
 
 
-def derived_dir(store: Store) -> Path:
-    """Where the vectors of ``store`` are kept: its own folder (embedded on disk), else
-    ``CCKG_CACHE_DIR`` or ``var/cache`` under the current directory (a remote store's)."""
+def derived_dir(store: Store) -> Path | None:
+    """Where data derived from ``store`` is kept: its own folder (embedded on disk); for a
+    remote store ``CCKG_CACHE_DIR`` or ``var/cache`` under the current directory; None (in
+    memory only) for an in-memory store."""
     own = store.cache_dir
     if own is not None:
         return own
+    if store.location == "memory":
+        return None
     return Path(os.environ.get("CCKG_CACHE_DIR") or Path.cwd() / "var" / "cache")
+
+
+_caches: dict[tuple[Path | None, str], VectorCache] = {}
+_caches_lock = threading.Lock()
+
+
+def cache_for(store: Store, name: str = "sentences") -> VectorCache:
+    """The process's vector cache ``name`` of ``store`` (shared by its loader and matcher).
+    Only a store's own folder is pruned to the store's current sentences; a shared folder
+    (remote stores, in memory) keeps what it has."""
+    directory = derived_dir(store)
+    key = (directory, name)
+    with _caches_lock:
+        cache = _caches.get(key)
+        if cache is None:
+            folder = directory / name if directory is not None else None
+            cache = _caches[key] = VectorCache(folder, prune=store.cache_dir is not None)
+        return cache
 
 
 def text_key(text: str) -> bytes:
@@ -40,8 +61,9 @@ def text_key(text: str) -> bytes:
 class VectorCache:
     """Sentence hash -> vector, loaded from ``directory`` (None: in memory only)."""
 
-    def __init__(self, directory: Path | None) -> None:
+    def __init__(self, directory: Path | None, prune: bool = False) -> None:
         self.directory = directory
+        self.prune = prune
         self._vectors: dict[bytes, np.ndarray] = {}
         self._lock = threading.Lock()
         self.loaded = 0
@@ -64,11 +86,15 @@ class VectorCache:
                 self._vectors[k] = v.astype(np.float16)
 
     def save(self, keep: Iterable[bytes] | None = None) -> None:
-        """Write the file (only the ``keep`` keys, when given)."""
+        """Write the file (only the ``keep`` keys, when given and this cache prunes)."""
         if self.directory is None:
             return
         with self._lock:
-            wanted = list(dict.fromkeys(keep)) if keep is not None else list(self._vectors)
+            if keep is not None and self.prune:
+                wanted = list(dict.fromkeys(keep))
+                self._vectors = {k: self._vectors[k] for k in wanted if k in self._vectors}
+            else:
+                wanted = list(self._vectors)
             wanted = [k for k in wanted if k in self._vectors]
             keys = np.frombuffer(b"".join(wanted), dtype="S20") if wanted else np.zeros(0, "S20")
             vectors = (
