@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run load serve test lint fix clean help eval bench redteam
+.PHONY: setup run load serve test lint fix clean help eval bench redteam i18n
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -49,3 +49,8 @@ bench: setup  ## benchmarks (not part of the tests): tables in var/bench/results
 
 redteam: setup  ## the adversarial cases of the write paths, parsers, limits and pages
 	$(BIN)/python -m pytest -m redteam tests
+
+i18n: setup  ## extract the UI and reason strings, update the catalogues, compile them
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k N_ -k _ -k gettext -k ngettext:1,2 -k lazy_gettext --no-location --sort-output -o cckg/translations/messages.pot .
+	$(BIN)/pybabel --quiet update -i cckg/translations/messages.pot -d cckg/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel --quiet compile -d cckg/translations --statistics

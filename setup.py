@@ -22,8 +22,14 @@ for name in RESOURCES:
         packages.append(package)
         package_dir[package] = folder.as_posix()
         package_data[package] = ["*"]
-for name in ("templates", "static"):  # the web app's own files, data-only folders
-    for folder in folders(Path("cckg", "webapp", name)):
+# Data-only folders inside the package: the web app's templates and static files, the one
+# message catalogue.
+for root in (
+    Path("cckg", "webapp", "templates"),
+    Path("cckg", "webapp", "static"),
+    Path("cckg", "translations"),
+):
+    for folder in folders(root):
         package = ".".join(folder.parts)
         packages.append(package)
         package_data[package] = ["*"]

@@ -6,10 +6,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, jsonify, render_template, request
+from flask_babel import gettext
 
+from cckg.core.i18n import N_
 from cckg.core.search import FACETS, SearchError
 from cckg.webapp.errors import WebError, parameter_error
-from cckg.webapp.i18n import KIND_KEYS, current_lang, translate
+from cckg.webapp.i18n import KIND_NAMES, current_lang, kind_name
 from cckg.webapp.store import get_search_index
 
 bp = Blueprint("search", __name__)
@@ -96,6 +98,16 @@ def search_page():
 
 # ---------------------------------------------------------------- facets and paging
 
+FACET_TITLES = {
+    "theme": N_("Theme"),
+    "kind": N_("Kind"),
+    "country": N_("Country"),
+    "region": N_("Region"),
+    "status": N_("Status"),
+    "sdg": N_("SDG"),
+    "year": N_("Year"),
+    "format": N_("Format"),
+}
 FACET_ORDER = ("theme", "kind", "country", "region", "status", "sdg", "year", "format")
 
 
@@ -125,8 +137,8 @@ def search_facets(index: Any, result: Any, filters: dict[str, str]) -> list[dict
             slug = value.rsplit("/", 1)[-1]
             on = filters.get(name) in (value, slug)
             label = index.label(value, lang) if "/" in value else value
-            if name == "kind" and value in KIND_KEYS:
-                label = translate(KIND_KEYS[value], lang)
+            if name == "kind" and value in KIND_NAMES:
+                label = kind_name(value)
             items.append(
                 {
                     "label": label,
@@ -136,7 +148,7 @@ def search_facets(index: Any, result: Any, filters: dict[str, str]) -> list[dict
                     "url": _search_url(args, **{name: None if on else slug}),
                 }
             )
-        title = translate(f"facet_{name}", lang)
+        title = gettext(FACET_TITLES[name])
         groups.append({"name": name, "title": title, "items": items[:25]})
     return groups
 
