@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from babel.messages.pofile import read_po
 
 from cckg.core import i18n
