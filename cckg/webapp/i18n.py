@@ -251,6 +251,18 @@ _T: dict[str, tuple[str, str, str, str]] = {
     "kind_project_idea": ("Project idea", "Projektidee", "Idea de proyecto", "Idée de projet"),
     "kind_need": ("Need", "Bedarf", "Necesidad", "Besoin"),
     "kind_offer": ("Offer", "Angebot", "Oferta", "Offre"),
+    "kind_city": ("City", "Stadt", "Ciudad", "Ville"),
+    "kind_country": ("Country", "Land", "País", "Pays"),
+    "sort_by": ("Sort by", "Sortieren nach", "Ordenar por", "Trier par"),
+    "sort_relevance": ("relevance", "Relevanz", "relevancia", "pertinence"),
+    "sort_newest": ("newest", "neueste", "más recientes", "plus récents"),
+    "sort_city": ("city", "Stadt", "ciudad", "ville"),
+    "score_hint": (
+        "How well it matches: 0 to 1 (words and meaning)",
+        "Wie gut es passt: 0 bis 1 (Wörter und Bedeutung)",
+        "Grado de coincidencia: 0 a 1 (palabras y significado)",
+        "Degré de correspondance : 0 à 1 (mots et sens)",
+    ),
     "kind_practitioner": (
         "Practitioner (example)",
         "Fachperson (Beispiel)",
@@ -263,7 +275,7 @@ _T: dict[str, tuple[str, str, str, str]] = {
 # Kinds of things (IRI kind or search kind) -> their catalogue key.
 KIND_KEYS = {
     k: f"kind_{k.replace('-', '_')}"
-    for k in ("solution", "institution", "event", "project-idea", "need", "offer", "practitioner")
+    for k in "solution institution event project-idea need offer practitioner city country".split()
 }
 
 
