@@ -273,3 +273,27 @@ def test_the_index_is_rebuilt_when_the_store_version_changes(monkeypatch):
     monkeypatch.setattr(service, "content_version", lambda _store: next(versions))
     s.recheck_s = 0
     assert s.index() == 3 and s.index() == 3 and s.index() == 4
+
+
+@pytest.mark.remote
+def test_search_on_a_remote_store(oxigraph_server, demo_store, tmp_path, monkeypatch):
+    """The index reads the store through the Store interface only: an Oxigraph server holding
+    the demo data gives the same documents and finds a city by an alias."""
+    import urllib.request
+
+    from cckg.core.search.service import SearchService, own_semantic_index
+    from cckg.core.store import RemoteStore
+
+    req = urllib.request.Request(  # noqa: S310 (loopback test server)
+        f"{oxigraph_server}/store",
+        data=demo_store.export_nquads(),
+        headers={"Content-Type": "application/n-quads"},
+        method="POST",
+    )
+    urllib.request.urlopen(req, timeout=120).read()  # noqa: S310
+    monkeypatch.setenv("CCKG_CACHE_DIR", str(tmp_path))  # the remote store's sentence vectors
+    store = RemoteStore(f"{oxigraph_server}/query", f"{oxigraph_server}/update")
+    index = SearchService(store, semantic=own_semantic_index(store)).index()
+    local = SearchService(demo_store).index()
+    assert set(index.docs) == set(local.docs)
+    assert index.search("Colonia").hits[0].doc.iri.endswith("/id/city/2886242")

@@ -22,6 +22,7 @@ from pyoxigraph import Literal
 from rdflib import URIRef
 
 from cckg.core.queries import helper
+from cckg.core.sparql_text import substitute_term
 from cckg.core.store import Store
 
 CCKG = "https://w3id.org/cckg/def/cckg#"
@@ -122,8 +123,10 @@ def read_vocabulary(store: Store) -> Vocabulary:
     """Labels, theme tree, regions and ISO codes of countries, and the cities that are search
     documents (linked from a curated thing, or curated) with their names."""
     vocab = Vocabulary()
+    # Written into the text (not a VALUES block, which would not reach the sub-select).
     curated = URIRef(store.base_iri + "graph/curated/cities")
-    rows = store.select_terms(helper("search/list_search_vocabulary"), {"curatedCities": curated})
+    text = substitute_term(helper("search/list_search_vocabulary"), "curatedCities", curated)
+    rows = store.select_terms(text)
     cities: dict[str, None] = {}
     for row in rows:
         x, f, v = row["x"].value, row["field"].value, row["value"]

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from rdflib import Literal, URIRef
 
 from cckg.core.queries import helper
+from cckg.core.sparql_text import substitute_term
 from cckg.core.store import Store
 
 CCKG = "https://w3id.org/cckg/def/cckg#"
@@ -128,7 +129,8 @@ class LegacySearchIndex:
 
     def _load_vocabulary(self, store: Store) -> None:
         curated = URIRef(store.base_iri + "graph/curated/cities")
-        for row in store.select(_read("list_search_vocabulary"), {"curatedCities": curated}):
+        text = substitute_term(_read("list_search_vocabulary"), "curatedCities", curated)
+        for row in store.select(text):
             x, f, v = str(row["x"]), str(row["field"]), row["value"]
             if f in ("label", "city") and isinstance(v, Literal):
                 self.labels[x].setdefault(v.language or "", str(v))
