@@ -7,7 +7,7 @@ then the latency of the fused search (median and 95th percentile over all querie
 off-topic results in the top 10 of the topic queries named in ``TOPIC_QUERIES``.
 
 Honest measurement: tune on ``dev`` only. ``--details`` prints each dev query's top 10 with
-its grades; it refuses the test split, which is meant to be looked at in aggregate, once.
+its grades, never a test query's: the test split is meant to be looked at in aggregate, once.
 
 The store is the one named by CCKG_STORE or CCKG_ENDPOINT when either is set, else a demo
 store built in memory from data/ (as ``cckg.evaluation``).
