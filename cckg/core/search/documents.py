@@ -61,11 +61,6 @@ class Document:
     is_example: bool = False
 
     @property
-    def texts(self) -> list[str]:
-        """Summary and outcomes (what the legacy ranking and the semantic index read)."""
-        return [*self.summary.values(), *(text for text, _ in self.outcomes)]
-
-    @property
     def date(self) -> str:
         """The latest date it names (for "newest first"): end, else start."""
         return max(self.end, self.start)
@@ -84,7 +79,6 @@ class Vocabulary:
     iso: dict[str, str] = field(default_factory=dict)  # country -> ISO code
     aliases: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     country_of: dict[str, str] = field(default_factory=dict)  # city -> country
-    population: dict[str, int] = field(default_factory=dict)
     cities: list[str] = field(default_factory=list)  # cities that are documents
 
     def with_broader(self, theme: str) -> set[str]:
@@ -109,10 +103,6 @@ class Vocabulary:
     def place_names(self, iri: str) -> list[str]:
         """Every name of a city or country: labels in all languages and aliases."""
         return [*self.labels.get(iri, {}).values(), *self.aliases.get(iri, ())]
-
-
-def _text(term) -> str:
-    return term.value
 
 
 def _lang(term) -> str:
@@ -149,8 +139,6 @@ def read_vocabulary(store: Store) -> Vocabulary:
             vocab.iso[x] = v.value.lower()
         elif f == "country":
             vocab.country_of[x] = v.value
-        elif f == "population":
-            vocab.population[x] = _int(v.value)
     vocab.cities = sorted(cities)
     for country, code in vocab.iso.items():
         known = {n.casefold() for n in vocab.place_names(country)}
@@ -159,13 +147,6 @@ def read_vocabulary(store: Store) -> Vocabulary:
                 known.add(name.casefold())
                 vocab.aliases[country].append(name)
     return vocab
-
-
-def _int(value: str) -> int:
-    try:
-        return int(float(value))
-    except ValueError:
-        return 0
 
 
 @functools.cache

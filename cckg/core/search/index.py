@@ -53,8 +53,7 @@ class Hit:
     score: float  # 0..1 (weighted fusion): see cckg.core.search.ranking
     lexical: float = 0.0  # weighted BM25
     semantic: float = 0.0  # cosine of the closest sentence
-    sentence: str = ""  # that sentence
-    matched: list[str] = field(default_factory=list)  # the query words found
+    sentence: str = ""  # that sentence (filled for the page shown)
 
 
 @dataclass
