@@ -438,12 +438,13 @@ def serve(host: str, port: int, threads: int) -> None:
 
 
 def _warm_up(app: Any) -> None:
-    """Load the matcher's vocabulary and name indexes while the server already answers, so
-    the first match request does not pay for them (1-3 s)."""
-    from cckg.webapp.store import get_matcher
+    """Load the matcher's vocabulary and name indexes, and build the search index, while the
+    server already answers, so the first match or search request does not pay for them."""
+    from cckg.webapp.store import get_matcher, get_search_index
 
     try:
         get_matcher(app).warm_up()
+        get_search_index(app)
     except Exception as e:  # a store that is not ready yet: the first request loads them
         click.echo(f"warm-up skipped: {type(e).__name__}: {e}", err=True)
 

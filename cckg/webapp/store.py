@@ -17,6 +17,7 @@ from rdflib import URIRef
 from cckg.core.matching import Matcher
 from cckg.core.query_jobs import DEFAULT_MAX_BYTES, QueryJob
 from cckg.core.search import SearchIndex
+from cckg.core.search.service import SearchService
 from cckg.core.store import Row, Store, to_rdflib
 from cckg.core.store.runners import QueryRunner, runner_for
 
@@ -80,12 +81,18 @@ def get_matcher(app: Flask | None = None) -> Matcher:
 
 
 def get_search_index(app: Flask | None = None) -> SearchIndex:
-    """Built once per app from the store (curated data is small: hundreds of things)."""
+    """The search index of the store's current version (``SearchService``: rebuilt when the
+    store's version changes), sharing the matcher's sentence index."""
     app = _app(app)
-    index = app.extensions.get(SEARCH)
-    if index is None:
-        index = app.extensions[SEARCH] = SearchIndex(get_store(app))
-    return index
+    service = app.extensions.get(SEARCH)
+    if service is None:
+        matcher = get_matcher(app)  # takes the lock itself
+        with _lock:
+            service = app.extensions.get(SEARCH)
+            if service is None:
+                service = SearchService(get_store(app), semantic=matcher.semantic_index)
+                app.extensions[SEARCH] = service
+    return service.index()
 
 
 def forget_derived(app: Flask) -> None:

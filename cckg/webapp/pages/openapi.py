@@ -71,14 +71,19 @@ def document() -> dict[str, Any]:
             },
             "/api/search": {
                 "get": {
-                    "summary": "full-text search with facets",
+                    "summary": "full-text search with facets, ranked by words and meaning",
                     "parameters": [
                         _param("q", "search words"),
                         _param(
                             "lang", "preferred label language", {"type": "string", "maxLength": 20}
                         ),
-                        _param("limit", "page size", {"type": "integer"}),
-                        _param("offset", "page start", {"type": "integer"}),
+                        _param("page", "page number, from 1", {"type": "integer"}),
+                        _param("page_size", "results per page, 1 to 100", {"type": "integer"}),
+                        _param(
+                            "sort",
+                            "result order (default: relevance)",
+                            {"type": "string", "enum": ["relevance", "newest", "city"]},
+                        ),
                         *facets,
                     ],
                     "responses": {"200": json_ok, **_ERRORS},

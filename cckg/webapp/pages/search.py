@@ -1,4 +1,9 @@
-"""/search (HTML) and /api/search (JSON): faceted multilingual search over curated things."""
+"""/search (HTML) and /api/search (JSON): faceted multilingual search over the curated things
+and the cities and countries they are in, ranked (or sorted: ``sort=relevance|newest|city``).
+
+Both answer the same rows (``cckg.core.search.present``): label, summary, highlights (escaped
+HTML with the query's words in ``<mark>``), city, country, period, status, themes and a score
+in 0..1 (``cckg.core.search.ranking``)."""
 
 from __future__ import annotations
 
@@ -7,9 +12,11 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, jsonify, render_template, request
 from flask_babel import gettext
+from markupsafe import Markup
 
 from cckg.core.i18n import N_
-from cckg.core.search import FACETS, SearchError
+from cckg.core.search import FACETS, SORTS, SearchError
+from cckg.core.search.present import Row, rows
 from cckg.webapp.errors import WebError, parameter_error
 from cckg.webapp.i18n import KIND_NAMES, current_lang, kind_name
 from cckg.webapp.store import get_search_index
@@ -35,13 +42,14 @@ def _run():
         filters,
         page=_int_arg("page", 1),
         page_size=_int_arg("page_size", 20),
+        sort=request.args.get("sort", "").strip() or "relevance",
     )
     return index, filters, result
 
 
 def _lang() -> str:
     return request.args.get("lang") or request.accept_languages.best_match(
-        ["en", "de", "es", "fr", "ar"], "en"
+        ["en", "de", "es", "fr", "pt", "ar"], "en"
     )
 
 
@@ -52,26 +60,17 @@ def api_search():
     except SearchError as e:
         raise parameter_error(e, "param") from e
     lang = _lang()
+    query = {"q": request.args.get("q", ""), "filters": filters, "lang": lang, "sort": result.sort}
     return jsonify(
         {
-            "query": {"q": request.args.get("q", ""), "filters": filters, "lang": lang},
+            "query": query,
             "total": result.total,
             "page": result.page,
             "page_size": result.page_size,
             "themes_matched": [
                 {"iri": t, "label": index.label(t, lang)} for t in result.themes_matched
             ],
-            "results": [
-                {
-                    "iri": h.doc.iri,
-                    "kind": h.doc.kind,
-                    "label": index.label(h.doc.iri, lang),
-                    "score": round(h.score, 3),
-                    "matched": h.matched,
-                    "is_example": h.doc.is_example,
-                }
-                for h in result.hits
-            ],
+            "results": [r.as_json() for r in rows(index, result.hits, result.query_terms, lang)],
             "facets": {
                 name: [{"value": v, "label": index.label(v, lang), "count": n} for v, n in values]
                 for name, values in result.facets.items()
@@ -86,18 +85,33 @@ def search_page():
         index, filters, result = _run()
     except SearchError as e:
         raise WebError(str(e)) from e
+    lang = current_lang()
     return render_template(
         "search.html",
         index=index,
         filters=filters,
         result=result,
+        rows=[_safe(r) for r in rows(index, result.hits, result.query_terms, lang)],
+        sorts=[(s, _search_url(_args(), sort=None if s == "relevance" else s)) for s in SORTS],
         q=request.args.get("q", ""),
-        lang=_lang(),
     )
+
+
+def _safe(row: Row) -> Row:
+    """The row's highlighted texts as markup: ``present.highlight`` escaped every character
+    of the data and added only <mark> elements."""
+    row.label_html = Markup(row.label_html)  # noqa: S704 (escaped by present.highlight)
+    row.summary_html = Markup(row.summary_html)  # noqa: S704 (escaped by present.highlight)
+    return row
+
+
+def _args() -> dict[str, str]:
+    return {k: v for k, v in request.args.items() if k != "page"}
 
 
 # ---------------------------------------------------------------- facets and paging
 
+SORT_NAMES = {"relevance": N_("relevance"), "newest": N_("newest"), "city": N_("city")}
 FACET_TITLES = {
     "theme": N_("Theme"),
     "kind": N_("Kind"),
@@ -117,11 +131,16 @@ def _search_url(args: dict[str, str], **changes: str | None) -> str:
 
 
 @bp.app_template_global()
+def sort_name(name: str) -> str:
+    return gettext(SORT_NAMES[name]) if name in SORT_NAMES else name
+
+
+@bp.app_template_global()
 def search_facets(index: Any, result: Any, filters: dict[str, str]) -> list[dict[str, Any]]:
     """Facet groups for the search page: labelled values with links that keep the other
     filters (toggling this one), themes in hierarchy order with their depth."""
     lang = current_lang()
-    args = {k: v for k, v in request.args.items() if k not in ("page",)}
+    args = _args()
     groups = []
     for name in FACET_ORDER:
         values = result.facets.get(name) or []

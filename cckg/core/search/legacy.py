@@ -1,4 +1,7 @@
-"""Faceted, multilingual search over the curated things.
+"""The search before BM25 (kept only to compare rankings in ``cckg.search_evaluation``).
+
+Its ranking: the share of query words (crude stems) found in a thing's words, plus a flat 0.5
+when any query word names any of its themes, plus 0.5 for a word in the title; ties A-Z.
 
 The curated part of the graph is small (hundreds of things, not the 34k reference cities), so
 two SPARQL queries (``queries/search/*.rq``, run through the Store, so they work on a remote
@@ -16,9 +19,10 @@ import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from rdflib import Literal
+from rdflib import Literal, URIRef
 
 from cckg.core.queries import helper
+from cckg.core.sparql_text import substitute_term
 from cckg.core.store import Store
 
 CCKG = "https://w3id.org/cckg/def/cckg#"
@@ -32,6 +36,21 @@ KIND_OF_TYPE = {
     CCKG + "Practitioner": "practitioner",
 }
 KINDS = tuple(KIND_OF_TYPE.values())
+LEGACY_FIELDS = {
+    "label",
+    "text",
+    "description",
+    "outcome",
+    "theme",
+    "country",
+    "city",
+    "status",
+    "sdg",
+    "year",
+    "start",
+    "kind",
+    "example",
+}
 FACETS = ("kind", "theme", "country", "region", "status", "sdg", "year", "format")
 STOPWORDS = set(
     """a an and the of in on for to with our my we is are by from how what who can city cities
@@ -96,7 +115,7 @@ def _read(name: str) -> str:
     return helper(f"search/{name}")
 
 
-class SearchIndex:
+class LegacySearchIndex:
     """Documents and vocabulary labels, built from the store."""
 
     def __init__(self, store: Store):
@@ -109,9 +128,11 @@ class SearchIndex:
         self._load_documents(store)
 
     def _load_vocabulary(self, store: Store) -> None:
-        for row in store.select(_read("list_search_vocabulary")):
+        curated = URIRef(store.base_iri + "graph/curated/cities")
+        text = substitute_term(_read("list_search_vocabulary"), "curatedCities", curated)
+        for row in store.select(text):
             x, f, v = str(row["x"]), str(row["field"]), row["value"]
-            if f == "label" and isinstance(v, Literal):
+            if f in ("label", "city") and isinstance(v, Literal):
                 self.labels[x].setdefault(v.language or "", str(v))
             if f in ("label", "alt") and isinstance(v, Literal) and "/id/theme/" in x:
                 for t in tokens(str(v)):
@@ -129,9 +150,11 @@ class SearchIndex:
                 doc = self.docs[iri] = Document(iri, KIND_OF_TYPE[str(row["type"])])
                 doc.facets["kind"].add(doc.kind)
             f, v = str(row["field"]), row["value"]
+            if f not in LEGACY_FIELDS:
+                continue
             if f == "label":
                 doc.labels.setdefault(getattr(v, "language", None) or "", str(v))
-            elif f == "text":
+            elif f in ("text", "description", "outcome"):
                 doc.texts.append(str(v))
             elif f == "theme":
                 doc.facets["theme"] |= self.with_broader(str(v))
@@ -139,7 +162,7 @@ class SearchIndex:
                 doc.facets["country"].add(str(v))
                 if str(v) in self.region_of:
                     doc.facets["region"].add(self.region_of[str(v)])
-            elif f == "year":
+            elif f in ("year", "start"):
                 doc.facets["year"].add(str(v)[:4])
             elif f == "kind":
                 doc.facets["format"].add(str(v))
