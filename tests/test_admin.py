@@ -104,6 +104,7 @@ def test_non_conforming_writes_are_refused_and_write_nothing(writable):
     assert canonical_hash(store.export_nquads()) == before
 
 
+@pytest.mark.slow
 def test_update_applies_and_refuses_private_and_default(writable):
     app, store = writable
     c = app.test_client()

@@ -79,6 +79,7 @@ def test_changed_file_replaces_its_graph(store_copy, tmp_path):
     assert "https://w3id.org/cckg/def/cckg#loaderVersion" in preds
 
 
+@pytest.mark.slow
 def test_violation_rejects_whole_load_and_names_the_place(store_copy, tmp_path):
     src = (ROOT / "data/solutions.yaml").read_text(encoding="utf-8")
     # a status the shapes do not allow is caught by the parser (exit 2); an end year before the
@@ -133,6 +134,7 @@ def test_contact_data_only_in_private_graph(demo_store):
     assert {r["g"] for r in rows} == {private}
 
 
+@pytest.mark.slow
 def test_export_has_no_private_triples(store_copy, tmp_path):
     out = tmp_path / "dump.nq"
     code, _o, err = run(["export", "-o", str(out)], store_copy)

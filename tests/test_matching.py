@@ -177,6 +177,7 @@ def _ranking(response):
     return [(r.iri, r.score, [x.text for x in r.reasons]) for r in response.results]
 
 
+@pytest.mark.slow
 def test_shortlist_ranks_as_the_full_retrieval(demo_store, monkeypatch):
     """The pre-ranking of a large store, forced onto the demo store (where every holder is
     scored in full), picks the same results with the same scores and reasons. Measured: all

@@ -66,6 +66,7 @@ def test_every_controlled_value_has_label_in_en_and_de(ontology: Graph) -> None:
         assert {"de", "en"} <= set(_langs(ontology, value, RDFS.label)), value
 
 
+@pytest.mark.slow
 def test_real_ontology_is_consistent(report: OntologyReport) -> None:
     assert report.consistent, report.explanation
     assert report.ok, report.unsatisfiable_classes
@@ -125,6 +126,7 @@ def test_bad_turtle_is_an_error(tmp_path: Path) -> None:
         check_ontology(bad)
 
 
+@pytest.mark.slow
 def test_scheme_files_keep_the_ontology_consistent_if_present(report: OntologyReport) -> None:
     extra = [p for p in (ROOT / "ontology").glob("*.ttl") if p.name != "cckg.ttl"]
     if not extra:

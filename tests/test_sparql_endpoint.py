@@ -785,6 +785,7 @@ def test_preflight(live_server):
 # ---------------------------------------------------------------- limits
 
 
+@pytest.mark.slow
 def test_timeout_is_503_while_other_requests_are_answered(live_server, app):
     outcome: dict = {}
 
@@ -955,6 +956,7 @@ def _children_take_ctrl_c() -> Iterator[None]:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+@pytest.mark.server
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_cckg_serve_stops_its_workers(tmp_path, sig):
     path = tmp_path / "store"
@@ -1317,11 +1319,15 @@ def test_rdflib_sparqlstore(live_server, client):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _npm_install_started(tmp_path_factory) -> Iterator[tuple[subprocess.Popen, Path] | None]:
+def _npm_install_started(
+    request, tmp_path_factory
+) -> Iterator[tuple[subprocess.Popen, Path] | None]:
     """Start `npm install` for Comunica early, so it overlaps building the demo store.
-    node_modules is cached in tests/js (git-ignored); a no-op install takes about 1 s."""
+    node_modules is cached in tests/js (git-ignored); a no-op install takes about 1 s. Only
+    when a Comunica test is selected: offline runs (`make check`) never reach for npm."""
     npm = shutil.which("npm")
-    if npm is None:
+    wanted = any("comunica" in item.fixturenames for item in request.session.items)
+    if npm is None or not wanted:
         yield None
         return
     log_path = tmp_path_factory.mktemp("npm") / "install.log"
@@ -1355,6 +1361,7 @@ def comunica(_npm_install_started) -> Path:
     return exe
 
 
+@pytest.mark.server
 @pytest.mark.parametrize("source_prefix", ["", "sparql@"])
 def test_comunica(live_server, comunica, source_prefix):
     q = (
