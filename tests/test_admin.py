@@ -85,6 +85,7 @@ def test_gsp_put_get_post_delete(writable):
     assert c.get(f"/data?graph={G}", headers=AUTH).status_code == 404
 
 
+@pytest.mark.slow
 def test_non_conforming_writes_are_refused_and_write_nothing(writable):
     app, store = writable
     c = app.test_client()

@@ -105,6 +105,7 @@ def test_many_new_quads_load_side_by_side_under_an_undo_journal(tmp_path, monkey
     store.close()
 
 
+@pytest.mark.slow
 def test_new_graphs_a_crash_interrupted_are_dropped_on_the_next_open(tmp_path, monkeypatch):
     path = tmp_path / "s"
     store = EmbeddedStore(path)

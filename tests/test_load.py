@@ -38,6 +38,7 @@ def store_hash(path: Path) -> str:
         s.close()
 
 
+@pytest.mark.slow
 def test_reload_of_unchanged_file_leaves_store_untouched(store_copy):
     before = store_hash(store_copy)
     code, out, err = run(
@@ -116,6 +117,7 @@ def test_unreadable_input_exits_2_and_writes_nothing(store_copy, tmp_path):
     assert store_hash(store_copy) == before
 
 
+@pytest.mark.slow
 def test_validate_writes_nothing(store_copy):
     before = store_hash(store_copy)
     code, out, _ = run(["validate", str(ROOT / "data/events.yaml")], store_copy)

@@ -426,6 +426,7 @@ def test_labelled_needs_are_well_formed():
             assert f"- id: {slug}\n" in solutions, (need.id, slug)
 
 
+@pytest.mark.slow
 def test_matcher_holds_its_measured_quality(demo_store):
     """Measured on the demo store: recall@10 0.933, MRR 0.934, nDCG@10 0.889 (baseline 0.374,
     0.460, 0.382). The floors sit slightly below, so a change that makes matching worse
