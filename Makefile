@@ -1,11 +1,15 @@
 # Two newcomer commands: `make run` (set up, load the real data, serve it) and `make test`.
+# `make check` is the quick loop while working (under two minutes): lint, format, import
+# contracts, types, and the offline tests.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The offline tests: no servers, browsers, remote stores or long runs (markers: pyproject.toml).
+OFFLINE := not slow and not remote and not browser and not virtuoso and not server
 
-.PHONY: setup run load serve test lint fix clean help eval bench redteam i18n
+.PHONY: setup run load serve test check lint fix clean help eval bench redteam i18n
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -26,10 +30,18 @@ serve: setup  ## serve the embedded store on http://$(HOST):$(PORT)/
 
 run: load serve  ## set up, load everything, serve it
 
-test: setup  ## lint and run the test suite
+test: setup  ## lint, check the import contracts and run the whole test suite
 	scripts/ensure-test-deps.sh
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
+
+check: setup  ## quick checks, failing fast: ruff, format, import contracts, mypy, offline tests
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check cckg tests bench scripts
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -m "$(OFFLINE)"
 
 lint: setup  ## ruff check
 	$(BIN)/ruff check .
@@ -39,7 +51,7 @@ fix: setup  ## ruff fix and format
 	$(BIN)/ruff format .
 
 clean:  ## remove the virtual environment and the store
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var .mypy_cache
 
 eval: setup  ## evaluate matching on the labelled needs (matcher vs keyword baseline)
 	$(BIN)/python -m cckg.evaluation

@@ -233,10 +233,11 @@ class SparqlServer:
         return RemoteStore(self.query, self.update, **kwargs)
 
 
-VIRTUOSO_PARAM = pytest.param("virtuoso", marks=pytest.mark.virtuoso)
+VIRTUOSO_PARAM = pytest.param("virtuoso", marks=[pytest.mark.remote, pytest.mark.virtuoso])
+OXIGRAPH_PARAM = pytest.param("oxigraph", marks=pytest.mark.remote)
 
 
-@pytest.fixture(params=["oxigraph", VIRTUOSO_PARAM])
+@pytest.fixture(params=[OXIGRAPH_PARAM, VIRTUOSO_PARAM])
 def sparql_server(request) -> SparqlServer:
     """Each remote store in turn, empty: a real Oxigraph server, a real Virtuoso."""
     return _sparql_server(request, request.param)
@@ -250,7 +251,7 @@ def _sparql_server(request, kind: str) -> SparqlServer:
     return SparqlServer(kind, v.sparql, v.sparql)
 
 
-@pytest.fixture(params=["embedded", "oxigraph", VIRTUOSO_PARAM])
+@pytest.fixture(params=["embedded", OXIGRAPH_PARAM, VIRTUOSO_PARAM])
 def store(request, tmp_path):
     """Each backend in turn, empty: the same tests must pass on all of them."""
     if request.param == "embedded":

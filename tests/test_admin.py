@@ -87,6 +87,7 @@ def test_gsp_put_get_post_delete(writable):
     assert c.get(f"/data?graph={G}", headers=AUTH).status_code == 404
 
 
+@pytest.mark.slow
 def test_non_conforming_writes_are_refused_and_write_nothing(writable):
     app, store = writable
     c = app.test_client()
@@ -106,6 +107,7 @@ def test_non_conforming_writes_are_refused_and_write_nothing(writable):
     assert canonical_hash(store.export_nquads()) == before
 
 
+@pytest.mark.slow
 def test_update_applies_and_refuses_private_and_default(writable):
     app, store = writable
     c = app.test_client()

@@ -25,6 +25,7 @@ def snapshot(demo_store, tmp_path_factory):
     return path, digest
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("row", ROWS, ids=[r[0] for r in ROWS])
 def test_bad_input_fails_cleanly_and_writes_nothing(row, snapshot):
     name, _defect, code, _by, _where = row

@@ -85,6 +85,7 @@ def test_size_of_a_1e4_run(tmp_path):
     assert all("/id/" in s and "/gen-" in s for s in subjects)
 
 
+@pytest.mark.slow
 def test_tiny_run_conforms_to_the_shapes_with_its_context(shapes, ontology):
     """Every generated kind, plus the reference nodes it links to, validated as one graph."""
     records = list(generate.iter_records(700))  # about 3 cycles of the schedule
@@ -110,6 +111,7 @@ def test_tiny_run_conforms_to_the_shapes_with_its_context(shapes, ontology):
         assert (p, CCKG.email, None) not in data and (p, CCKG.phone, None) not in data
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", list(generate.SIZES))
 def test_a_sample_of_each_size_conforms(size, shapes, ontology):
     """Records from the start, middle and end of a big size (rebuilt by random access),

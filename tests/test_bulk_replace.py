@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
@@ -90,6 +91,7 @@ def test_a_big_change_goes_through_the_journal(tmp_path, monkeypatch):
     store.close()
 
 
+@pytest.mark.slow
 def test_many_new_quads_load_side_by_side_under_an_undo_journal(tmp_path, monkeypatch):
     monkeypatch.setattr(bulk_replace, "BULK_ATOMIC", 100)
     used = ways(monkeypatch)
@@ -103,6 +105,7 @@ def test_many_new_quads_load_side_by_side_under_an_undo_journal(tmp_path, monkey
     store.close()
 
 
+@pytest.mark.slow
 def test_new_graphs_a_crash_interrupted_are_dropped_on_the_next_open(tmp_path, monkeypatch):
     path = tmp_path / "s"
     store = EmbeddedStore(path)
@@ -208,6 +211,7 @@ def _want(n: int, tag: str) -> str:
     return canonical_hash(lines(n, tag).rstrip(b"\n"))
 
 
+@pytest.mark.slow
 def test_kill_9_during_a_journal_write_leaves_old_or_new(tmp_path):
     path = tmp_path / "s"
 

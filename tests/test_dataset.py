@@ -117,6 +117,7 @@ def _check_download(resp, filename: str) -> None:
     assert resp.data[:2] == b"\x1f\x8b"
 
 
+@pytest.mark.slow
 def test_full_dump_is_public_nquads(client_module, store_counts, private_values):
     resp = client_module.get("/dumps/all.nq.gz")
     _check_download(resp, "cckg-all.nq.gz")
@@ -132,6 +133,7 @@ def test_full_dump_is_public_nquads(client_module, store_counts, private_values)
         assert value not in text
 
 
+@pytest.mark.slow
 def test_graph_dumps(client_module, store_counts):
     for g, n in store_counts.items():
         name = str(g)[len(BASE + "graph/") :]

@@ -142,6 +142,7 @@ def _assert_same(expected: tuple[bool, set, set], results: list[ValidationResult
 # ---------------------------------------------------------------- the example files
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", ALL_EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_example_agrees_with_pyshacl(example: Path, shapes, compiled, ontology) -> None:
     which = "private" if example.name.startswith("private-") else "public"
@@ -208,6 +209,7 @@ def _mutate(cities: Graph) -> tuple[Graph, set]:
     return g, expected
 
 
+@pytest.mark.slow
 def test_cities_agree_with_the_pyshacl_gate(cities, shapes, compiled, country_context) -> None:
     """2,000 cities with the countries as context, unchanged and with four broken cities.
 
@@ -229,6 +231,7 @@ def test_cities_agree_with_the_pyshacl_gate(cities, shapes, compiled, country_co
         assert {to_violation(r, _locate) for r in results} == fast, strategy
 
 
+@pytest.mark.slow
 def test_n_triples_input_gives_the_same_violations(cities, compiled, country_context) -> None:
     broken, _expected = _mutate(cities)
     as_graph = _gate_fast(broken, compiled["public"], country_context)
@@ -238,6 +241,7 @@ def test_n_triples_input_gives_the_same_violations(cities, compiled, country_con
     assert as_bytes == as_graph and len(as_graph) == 4
 
 
+@pytest.mark.slow
 def test_store_input_and_a_forked_half_give_the_same_violations(
     cities, compiled, country_context, monkeypatch
 ) -> None:

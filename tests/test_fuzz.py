@@ -131,6 +131,7 @@ def test_random_bytes_never_crash_the_loader(name, data):
     _parse(name, data)
 
 
+@pytest.mark.server
 def test_schemathesis_finds_no_server_errors(live_server, tmp_path):
     exe = shutil.which("schemathesis") or str(Path(sys.executable).parent / "schemathesis")
     if not Path(exe).exists():

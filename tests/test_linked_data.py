@@ -384,6 +384,7 @@ def test_jsonld_loader_refuses_remote_contexts():
 # ---------------------------------------------------------------- /def/
 
 
+@pytest.mark.slow
 def test_ontology_docs_html_and_turtle(client):
     html = client.get("/def/cckg", headers={"Accept": "text/html"})
     assert html.status_code == 200 and html.mimetype == "text/html"

@@ -38,6 +38,7 @@ def store_hash(path: Path) -> str:
         s.close()
 
 
+@pytest.mark.slow
 def test_reload_of_unchanged_file_leaves_store_untouched(store_copy):
     before = store_hash(store_copy)
     code, out, err = run(
@@ -79,6 +80,7 @@ def test_changed_file_replaces_its_graph(store_copy, tmp_path):
     assert "https://w3id.org/cckg/def/cckg#loaderVersion" in preds
 
 
+@pytest.mark.slow
 def test_violation_rejects_whole_load_and_names_the_place(store_copy, tmp_path):
     src = (ROOT / "data/solutions.yaml").read_text(encoding="utf-8")
     # a status the shapes do not allow is caught by the parser (exit 2); an end year before the
@@ -115,6 +117,7 @@ def test_unreadable_input_exits_2_and_writes_nothing(store_copy, tmp_path):
     assert store_hash(store_copy) == before
 
 
+@pytest.mark.slow
 def test_validate_writes_nothing(store_copy):
     before = store_hash(store_copy)
     code, out, _ = run(["validate", str(ROOT / "data/events.yaml")], store_copy)
@@ -133,6 +136,7 @@ def test_contact_data_only_in_private_graph(demo_store):
     assert {r["g"] for r in rows} == {private}
 
 
+@pytest.mark.slow
 def test_export_has_no_private_triples(store_copy, tmp_path):
     out = tmp_path / "dump.nq"
     code, _o, err = run(["export", "-o", str(out)], store_copy)

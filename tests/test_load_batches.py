@@ -23,6 +23,7 @@ N_BATCHES = 50
 BAD_BATCH = 37  # 1-based
 
 
+@pytest.mark.slow
 def test_violation_in_batch_37_of_50_rejects_the_whole_load(tmp_path, monkeypatch):
     # 50 generated records of every kind; the 37th gets a German instead of an English label.
     target = 10_000

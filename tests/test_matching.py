@@ -177,6 +177,7 @@ def _ranking(response):
     return [(r.iri, r.score, [x.text for x in r.reasons]) for r in response.results]
 
 
+@pytest.mark.slow
 def test_shortlist_ranks_as_the_full_retrieval(demo_store, monkeypatch):
     """The pre-ranking of a large store, forced onto the demo store (where every holder is
     scored in full), picks the same results with the same scores and reasons. Measured: all
@@ -432,6 +433,7 @@ def test_labelled_needs_are_well_formed():
             assert f"- id: {slug}\n" in solutions, (need.id, slug)
 
 
+@pytest.mark.slow
 def test_matcher_holds_its_measured_quality(demo_store):
     """Measured on the demo store: recall@10 0.933, MRR 0.934, nDCG@10 0.889 (baseline 0.374,
     0.460, 0.382). The floors sit slightly below, so a change that makes matching worse

@@ -106,6 +106,7 @@ def test_at_least_twelve_queries():
     assert not list(nq.queries_dir().glob("*.sparql"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: p.stem)
 def test_query_parses_and_gives_the_same_rows_on_both_engines(
     path, named, demo_store, rdflib_dataset
@@ -116,6 +117,7 @@ def test_query_parses_and_gives_the_same_rows_on_both_engines(
     assert n > 0, f"{path.stem} returns nothing on the demo data with its defaults"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,params", EXTRA_RUNS, ids=lambda x: x if isinstance(x, str) else "")
 def test_bound_parameters_give_the_same_rows_on_both_engines(
     name, params, named, demo_store, rdflib_dataset

@@ -66,6 +66,7 @@ def test_every_controlled_value_has_label_in_en_and_de(ontology: Graph) -> None:
         assert {"de", "en"} <= set(_langs(ontology, value, RDFS.label)), value
 
 
+@pytest.mark.slow
 def test_real_ontology_is_consistent(report: OntologyReport) -> None:
     assert report.consistent, report.explanation
     assert report.ok, report.unsatisfiable_classes
@@ -75,12 +76,14 @@ def test_real_ontology_is_consistent(report: OntologyReport) -> None:
     assert report.seconds < 30
 
 
+@pytest.mark.slow
 def test_counts_match_the_turtle(report: OntologyReport, ontology: Graph) -> None:
     assert report.classes == len(set(ontology.subjects(RDF.type, OWL.Class)))
     assert report.object_properties == len(set(ontology.subjects(RDF.type, OWL.ObjectProperty)))
     assert report.individuals == len(set(ontology.subjects(RDF.type, OWL.NamedIndividual)))
 
 
+@pytest.mark.slow
 def test_disjoint_types_are_reported_inconsistent() -> None:
     result = check_ontology(FIXTURES / "inconsistent.ttl")
     assert not result.consistent and not result.ok
@@ -89,6 +92,7 @@ def test_disjoint_types_are_reported_inconsistent() -> None:
     assert "disjoint" in result.explanation
 
 
+@pytest.mark.slow
 def test_two_values_of_a_functional_property_are_reported_inconsistent() -> None:
     result = check_ontology(FIXTURES / "inconsistent-functional.ttl")
     assert not result.consistent
@@ -96,6 +100,7 @@ def test_two_values_of_a_functional_property_are_reported_inconsistent() -> None
     assert "t:bonn has several values of functional t:population" in result.explanation
 
 
+@pytest.mark.slow
 def test_unsatisfiable_class_and_inferred_subclasses_are_reported() -> None:
     result = check_ontology(FIXTURES / "unsatisfiable.ttl")
     assert result.consistent and not result.ok
@@ -104,6 +109,7 @@ def test_unsatisfiable_class_and_inferred_subclasses_are_reported() -> None:
     assert result.inferred_subclass_axioms == 2
 
 
+@pytest.mark.slow
 def test_hermit_refusal_is_an_error_not_an_inconsistency(tmp_path: Path) -> None:
     bad = tmp_path / "gyear.ttl"
     bad.write_text(
@@ -125,6 +131,7 @@ def test_bad_turtle_is_an_error(tmp_path: Path) -> None:
         check_ontology(bad)
 
 
+@pytest.mark.slow
 def test_scheme_files_keep_the_ontology_consistent_if_present(report: OntologyReport) -> None:
     extra = [p for p in (ROOT / "ontology").glob("*.ttl") if p.name != "cckg.ttl"]
     if not extra:
@@ -168,6 +175,7 @@ def test_html_docs_render_offline_in_english() -> None:
     assert logging.getLogger().level == level, "importing pyLODE changed the root logger"
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("no_network")
 def test_html_docs_in_german() -> None:
     from cckg.core.ontology_docs import render_ontology_html

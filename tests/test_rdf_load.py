@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from rdflib import Graph
 
@@ -32,6 +33,7 @@ def load(path: Path, store: Path, *extra: str) -> tuple[int, dict | str]:
         return result.exit_code, result.output
 
 
+@pytest.mark.slow
 def test_reload_of_unchanged_files_writes_nothing_even_with_blank_nodes(tmp_path):
     store = tmp_path / "store"
     ttl = tmp_path / "notes.ttl"
@@ -135,6 +137,7 @@ def test_content_hash_ignores_order_and_blank_node_labels():
     assert digest(OxGraph.from_graphs([g]).ntriples()) == digest(a.ntriples())  # rdflib, too
 
 
+@pytest.mark.slow
 def test_cities_without_rdflib_are_the_reference_cities():
     import reference_cities
     from rdflib.compare import isomorphic

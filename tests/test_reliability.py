@@ -75,6 +75,7 @@ def test_access_log_one_json_line_per_request(client, caplog):
     assert all(x["duration_ms"] >= 0 and x["client"] for x in lines)
 
 
+@pytest.mark.slow
 def test_short_load_every_status_deliberate(app, live_server):
     """10 s, 10 clients, mixed routes: only deliberate statuses, and /health never hangs.
 
@@ -147,6 +148,7 @@ def _state(store_path: Path) -> tuple[str | None, list[str]]:
     return got, leaks
 
 
+@pytest.mark.slow
 def test_kill_9_mid_write_leaves_old_or_new(tmp_path):
     store_path = tmp_path / "store"
     small, big = 2000, 40000
@@ -170,6 +172,7 @@ def test_kill_9_mid_write_leaves_old_or_new(tmp_path):
     assert "old" in outcomes, outcomes  # at least one kill landed before the switch
 
 
+@pytest.mark.slow
 def test_kill_9_during_cli_load(tmp_path):
     """`cckg load` killed while it parses / validates: the stored graph stays the old one."""
     store_path = tmp_path / "store"
@@ -226,6 +229,7 @@ def _union(ds: Dataset) -> Graph:
     return g
 
 
+@pytest.mark.slow
 def test_restore_from_export_has_the_same_triples(demo_store, tmp_path):
     data = _export(demo_store, tmp_path)
     assert b"@example.org" not in data
@@ -236,6 +240,7 @@ def test_restore_from_export_has_the_same_triples(demo_store, tmp_path):
     assert isomorphic(_union(restored), _union(original))
 
 
+@pytest.mark.slow
 def test_restore_from_export_is_isomorphic_per_graph(demo_store, tmp_path):
     """Every public graph comes back under its own name, isomorphic; no private graph."""
     data = _export(demo_store, tmp_path)

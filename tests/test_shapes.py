@@ -102,6 +102,7 @@ def _result_messages(results: Graph, result: BNode, shapes: Graph) -> dict[str, 
 # ---------------------------------------------------------------- the shapes themselves
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", [PUBLIC_SHAPES, PRIVATE_SHAPES], ids=lambda p: p.name)
 def test_shapes_conform_to_shacl_shacl(path: Path) -> None:
     conforms, _results, text = pyshacl.validate(

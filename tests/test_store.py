@@ -192,6 +192,7 @@ def test_terms_round_trip(store):
     assert isomorphic(dumped.graph(name), g)
 
 
+@pytest.mark.slow
 def test_large_graphs_are_written_and_read_whole(store):
     """More triples than one update may hold (Virtuoso's parser stops near 5,000, so a too
     large request is retried in halves) and more rows than a result may hold (Virtuoso's

@@ -315,6 +315,7 @@ def test_city_record():
         geonames.city_record(1)
 
 
+@pytest.mark.slow
 def test_resolver_index_builds_in_under_two_seconds():
     code = (
         "import time; t = time.process_time(); from cckg.core import geonames; "
@@ -449,6 +450,7 @@ def test_region_scheme():
 # ---------------------------------------------------------------- conversion of the facts
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not FACTS.exists(), reason="the shared facts file is not present")
 def test_conversion_is_reproducible_and_complete(tmp_path: Path):
     spec = importlib.util.spec_from_file_location(

@@ -2,7 +2,7 @@
 ``eval/``.
 
 In a checkout they are the repository's own folders. An installed wheel carries them inside the
-package, as ``cckg/_resources/{name}`` (``pyproject.toml`` maps the folders there), found through
+package, as ``cckg/_resources/{name}`` (``setup.py`` maps the folders there), found through
 ``importlib.resources`` so an installed ``cckg`` works from any directory.
 """
 
