@@ -92,10 +92,13 @@ def test_acronym_labels_need_capitals(matcher):
 
 
 def test_german_composting_need_finds_bizerte_with_exact_theme(matcher):
-    response = matcher.match(MatchRequest(text=COMPOST_DE, kinds=("solution",)))
+    response = matcher.match(MatchRequest(text=COMPOST_DE, kinds=("solution",), display="en"))
     top = response.results[0]
     assert top.iri == f"{BASE}id/solution/bizerte-composting"
     assert any(r.factor == "theme" and "(exact theme)" in r.text for r in top.reasons)
+    # Without a reader's language, the reasons are in the need's: German here.
+    german = matcher.match(MatchRequest(text=COMPOST_DE, kinds=("solution",))).results[0]
+    assert any(r.factor == "theme" and "(genau dieses Thema)" in r.text for r in german.reasons)
     q = response.query
     assert q["population"] == 120_000 and q["country"]["iri"] == f"{BASE}id/country/tn"
     assert q["themes"][0]["iri"] == f"{BASE}id/theme/waste-management-circular-economy"
@@ -151,7 +154,8 @@ def test_diversity_caps_results_per_city(matcher, demo_store):
 
 
 def test_practitioners_are_flagged_as_fictional(matcher):
-    results = matcher.match(MatchRequest(text=COMPOST_DE, kinds=("practitioner",))).results
+    request = MatchRequest(text=COMPOST_DE, kinds=("practitioner",), display="en")
+    results = matcher.match(request).results
     assert results and all(r.is_example for r in results)
     assert all(any("fictional example" in x.text for x in r.reasons) for r in results)
 
@@ -392,7 +396,8 @@ def test_cli_match(monkeypatch, demo_store, demo_store_path):
     code, out = _cli(monkeypatch, demo_store, demo_store_path, ["--text", COMPOST_DE, "--json"])
     assert code == 0, out
     assert json.loads(out)["results"][0]["iri"] == f"{BASE}id/solution/bizerte-composting"
-    code, out = _cli(monkeypatch, demo_store, demo_store_path, ["--text", COMPOST_DE])
+    args = ["--text", COMPOST_DE, "--display", "en"]
+    code, out = _cli(monkeypatch, demo_store, demo_store_path, args)
     assert code == 0 and "(exact theme)" in out and "GeoNames" in out
 
 
