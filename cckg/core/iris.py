@@ -7,6 +7,7 @@ brackets into an IRI (rdflib only warns on those and fails much later, at serial
 from __future__ import annotations
 
 import re
+import unicodedata
 from urllib.parse import quote
 
 from rdflib import URIRef
@@ -35,8 +36,6 @@ class BadSlugError(ValueError):
 
 def slugify(text: str) -> str:
     """Turn a name into a slug: ASCII lower case, hyphens between words."""
-    import unicodedata
-
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 

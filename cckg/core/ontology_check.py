@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import sys
 import tempfile
 import time
 from collections.abc import Iterable
@@ -25,6 +26,8 @@ import owlready2
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
+
+from cckg.core.resources import resource_dir
 
 # Used only when the files declare no owl:Ontology of their own.
 _FALLBACK_ONTOLOGY_IRI = "urn:cckg:ontology-check"
@@ -257,10 +260,6 @@ def _n(graph: Graph, iri: URIRef) -> str:
 
 def main() -> int:
     """``python -m cckg.core.ontology_check [FILE ...]``: exit 0 when consistent, 1 when not."""
-    import sys
-
-    from cckg.core.resources import resource_dir
-
     args = [Path(a) for a in sys.argv[1:]] or [resource_dir("ontology") / "cckg.ttl"]
     try:
         report = check_ontology(*args)

@@ -17,6 +17,8 @@ from flask import Response, current_app, request
 from rdflib import Graph
 from werkzeug.exceptions import NotAcceptable
 
+from cckg.webapp.jsonld import Compactor
+
 HTML = "text/html"
 TURTLE = "text/turtle"
 JSONLD = "application/ld+json"
@@ -160,7 +162,5 @@ def jsonld_bytes(
     graph: Graph, context_url: str, context: dict[str, Any], main: str | None = None
 ) -> bytes:
     """Compact JSON-LD whose ``@context`` is the URL of the published context (``main`` first)."""
-    from cckg.webapp.jsonld import Compactor
-
     doc = Compactor(context).document(graph, context_url, main)
     return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")

@@ -71,7 +71,7 @@ class VectorCache:
             try:
                 with np.load(directory / FILE) as data:
                     keys, vectors = data["keys"], data["vectors"]
-                self._vectors = {bytes(k): v for k, v in zip(keys, vectors, strict=True)}
+                self._vectors = {k.tobytes(): v for k, v in zip(keys, vectors, strict=True)}
                 self.loaded = len(self._vectors)
             except (OSError, ValueError, KeyError):
                 self._vectors = {}  # a damaged file is only a cache: encode again
@@ -96,7 +96,12 @@ class VectorCache:
             else:
                 wanted = list(self._vectors)
             wanted = [k for k in wanted if k in self._vectors]
-            keys = np.frombuffer(b"".join(wanted), dtype="S20") if wanted else np.zeros(0, "S20")
+            # uint8 rows, not numpy bytes strings: those drop a digest's trailing zero bytes
+            keys = (
+                np.frombuffer(b"".join(wanted), dtype=np.uint8).reshape(-1, 20)
+                if wanted
+                else np.zeros((0, 20), dtype=np.uint8)
+            )
             vectors = (
                 np.stack([self._vectors[k] for k in wanted])
                 if wanted

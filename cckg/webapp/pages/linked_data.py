@@ -9,6 +9,8 @@ appear. ``describe()`` and ``resource_page()`` are reusable by other views.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -280,9 +282,6 @@ def thing(kind: str, slug: str) -> Response:
 
 @bp.get("/context.jsonld")
 def context() -> Response:
-    import hashlib
-    import json
-
     body = json.dumps(context_document(), indent=2, sort_keys=True).encode("utf-8")
     response = Response(body, content_type="application/ld+json")
     response.set_etag(hashlib.sha256(body).hexdigest()[:20])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request
 from rdflib import Literal, URIRef
@@ -197,8 +198,6 @@ def _page_links(page: nq.Page) -> dict[str, str]:
 
 
 def _with_args(**changes: Any) -> str:
-    from urllib.parse import urlencode
-
     args: dict[str, Any] = dict(request.args.items())
     for k, v in changes.items():
         if v is None:
@@ -211,6 +210,4 @@ def _with_args(**changes: Any) -> str:
 def _format_url(fmt: str) -> str:
     args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "format"}
     args["format"] = fmt
-    from urllib.parse import urlencode
-
     return f"{request.path}?{urlencode(args)}"

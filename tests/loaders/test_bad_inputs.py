@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from bad_corpus import BAD, bad_rows
 from click.testing import CliRunner
 
 from cckg.cli import main
 from cckg.core.store import EmbeddedStore, canonical_hash
+from tests.support.bad_corpus import BAD, bad_rows
 
 ROWS = bad_rows()
 

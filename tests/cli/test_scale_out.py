@@ -13,12 +13,12 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
-from conftest import free_port, oxigraph_binary, wait_http
 
 from cckg.core import iris
+from tests import ROOT
+from tests.servers import free_port, oxigraph_binary, wait_http
 
 pytestmark = [pytest.mark.slow, pytest.mark.remote]
 
@@ -101,7 +101,7 @@ def cluster(demo_store, tmp_path_factory):
                     env=env,
                     stdout=subprocess.DEVNULL,
                     stderr=(tmp / f"worker-{wport}.log").open("wb"),
-                    cwd=Path(__file__).resolve().parents[1],
+                    cwd=ROOT,
                 )
             )
             bases.append(f"http://127.0.0.1:{wport}")

@@ -10,8 +10,8 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from cckg.core.ontology_check import OntologyCheckError, OntologyReport, check_ontology
 from cckg.core.settings import ONTOLOGY_NS
+from tests import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY = ROOT / "ontology" / "cckg.ttl"
 FIXTURES = ROOT / "tests" / "data" / "ontology"
 TERM_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)

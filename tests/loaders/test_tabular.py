@@ -16,7 +16,6 @@ from pathlib import Path
 import pycountry
 import pytest
 import yaml
-from bad_corpus import bad_rows
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.namespace import DCTERMS, RDF, RDFS, SH, SKOS
@@ -26,6 +25,7 @@ from cckg.core.gate.model import ParsedSource, SourceError
 from cckg.core.namespaces import CCKG
 from cckg.core.resources import CHECKOUT as PROJECT_ROOT
 from cckg.loaders.tabular import parse_file
+from tests.support.bad_corpus import bad_rows
 
 DATA = PROJECT_ROOT / "data"
 VARIANTS = PROJECT_ROOT / "tests" / "data" / "variants"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-BAD = Path(__file__).resolve().parent / "data" / "bad"
+from tests import ROOT
+
+BAD = ROOT / "tests" / "data" / "bad"
 
 
 def bad_rows() -> list[tuple[str, str, int, str, str]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -19,8 +18,8 @@ from cckg.core.matching import (
     with_rows,
 )
 from cckg.evaluation import evaluate, load_needs, ndcg_at, recall_at, reciprocal_rank
+from tests import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 BASE = "https://w3id.org/cckg/"
 COMPOST_DE = (
     "Wir sind eine Stadt mit 120.000 Einwohnern in Tunesien und möchten Bioabfälle vom Markt "

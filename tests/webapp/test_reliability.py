@@ -19,8 +19,7 @@ from rdflib.compare import isomorphic
 
 from cckg.core import iris
 from cckg.core.store import EmbeddedStore, canonical_hash
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests import ROOT
 
 
 def _loadtest():

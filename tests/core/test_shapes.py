@@ -23,7 +23,8 @@ import pytest
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, SH
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests import ROOT
+
 ONTOLOGY = ROOT / "ontology" / "cckg.ttl"
 PUBLIC_SHAPES = ROOT / "shapes" / "cckg-shapes.ttl"
 PRIVATE_SHAPES = ROOT / "shapes" / "private-shapes.ttl"

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pyshacl
 import pytest
-import reference_cities
 from pyshacl.rdfutil.inoculate import inoculate
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, SH
@@ -35,8 +34,9 @@ from cckg.core.gate.model import Location
 from cckg.core.gate.pyshacl_check import violations_from
 from cckg.core.gate.shapes import class_hierarchy
 from cckg.loaders import reference
+from tests import ROOT
+from tests.support import reference_cities
 
-ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY = ROOT / "ontology" / "cckg.ttl"
 EXAMPLES = ROOT / "tests" / "data" / "shapes"
 ALL_EXAMPLES = sorted((EXAMPLES / "valid").glob("*.ttl")) + sorted(

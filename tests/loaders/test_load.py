@@ -13,8 +13,7 @@ from rdflib import Dataset, URIRef
 from cckg.cli import main
 from cckg.core import iris
 from cckg.core.store import EmbeddedStore, canonical_hash
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests import ROOT
 
 
 @pytest.fixture

@@ -13,10 +13,11 @@ from rdflib.namespace import RDF
 from cckg.core import namespaces
 from cckg.core.namespace_gen import render_namespace_module
 from cckg.core.settings import ONTOLOGY_NS
+from tests import ROOT
 
 CCKG = namespaces.CCKG
 
-ROOT = Path(__file__).resolve().parent.parent
+
 ONTOLOGY = ROOT / "ontology" / "cckg.ttl"
 
 

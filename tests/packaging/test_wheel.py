@@ -29,10 +29,11 @@ import pytest
 import yaml
 
 from cckg.core.resources import NAMES as RESOURCE_FOLDERS
+from tests import ROOT
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
+
 WEBAPP_FOLDERS = ("cckg/webapp/templates", "cckg/webapp/static")
 ID = "https://w3id.org/cckg/id/"
 # What a build must not see: local state of the checkout (virtual environment, store, caches,

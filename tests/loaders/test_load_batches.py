@@ -3,21 +3,16 @@ is still caught and nothing is written."""
 
 from __future__ import annotations
 
-import sys
 from itertools import islice
-from pathlib import Path
 
 import pytest
 from rdflib import URIRef
 
+from bench import generate, stores
 from cckg.core import iris
 from cckg.core.gate import validate
 from cckg.core.store import EmbeddedStore, canonical_hash
 from cckg.loaders.pipeline import Loader, LoadRejectedError, parse_path
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # bench/ is a folder of the repository, not an installed package
-from bench import generate, stores  # noqa: E402
 
 N_BATCHES = 50
 BAD_BATCH = 37  # 1-based

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-import sys
 from pathlib import Path
 
 import pytest
-import reference_cities
 from pyshacl import validate as shacl_validate
 from rdflib import RDF, Graph, Namespace, URIRef
 
+from bench import generate
 from cckg.core.gate.context import ValidationContext
 from cckg.core.gate.model import ParsedSource
 from cckg.core.gate.shapes import class_hierarchy
 from cckg.core.gate.validate import validate_source
 from cckg.core.settings import ONTOLOGY_NS
 from cckg.loaders import reference
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # bench/ is a folder of the repository, not an installed package
-from bench import generate  # noqa: E402
+from tests import ROOT
+from tests.support import reference_cities
 
 CCKG = Namespace(ONTOLOGY_NS)
 KIND_CLASS = {

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
+
+from tests import ROOT
 
 
 def slugs(data) -> list[str]:
@@ -80,7 +80,7 @@ def test_search_page_renders(client):
 
 # ---------------------------------------------------------------- ranking (BM25 + meaning)
 
-ROOT = Path(__file__).resolve().parent.parent
+
 LABELLED = {
     i["q"]: i for i in yaml.safe_load((ROOT / "eval/search-queries.yaml").read_text())["queries"]
 }

@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 from cckg.core.gate.model import ParsedSource, SourceError
 from cckg.loaders.tabular import parse_file
 
-ROOT = Path(__file__).resolve().parent.parent
 KINDS = [
     "solutions",
     "institutions",
