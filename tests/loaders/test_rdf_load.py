@@ -139,7 +139,7 @@ def test_content_hash_ignores_order_and_blank_node_labels():
 
 @pytest.mark.slow
 def test_cities_without_rdflib_are_the_reference_cities():
-    import reference_cities
+    from tests.support import reference_cities
     from rdflib.compare import isomorphic
 
     from cckg.loaders import city_source
