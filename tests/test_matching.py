@@ -82,6 +82,120 @@ def test_german_compounds_and_stems_find_the_theme(matcher):
     assert {"Marktabfälle", "kompostieren"} <= set(hits[0].terms)
 
 
+@pytest.fixture(scope="module")
+def vocabulary():
+    """The theme vocabulary straight from ontology/themes.ttl (no store needed)."""
+    from rdflib import Graph
+    from rdflib.namespace import SKOS
+
+    g = Graph().parse(ROOT / "ontology" / "themes.ttl")
+    labels = [
+        text_analysis.ThemeLabel(str(c), str(lit), lit.language or "", p == SKOS.prefLabel)
+        for p in (SKOS.prefLabel, SKOS.altLabel)
+        for c, lit in g.subject_objects(p)
+        if str(c).startswith(f"{BASE}id/theme/")
+    ]
+    return text_analysis.ThemeVocabulary(labels, g.objects(None, SKOS.hasTopConcept))
+
+
+def _themes(vocabulary, text, lang):
+    return [h.theme.rsplit("/", 1)[-1] for h in vocabulary.detect(text, lang)]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("coleta seletiva de lixo", "pt"),
+        ("recolección selectiva de basura", "es"),
+        ("hortas comunitárias nas escolas", "pt"),
+        ("huertos comunitarios en las escuelas", "es"),
+        ("Wir wollen Bioabfälle kompostieren", "de"),
+        ("إدارة النفايات الصلبة في البلدية", "ar"),
+    ],
+)
+def test_language_detection_tells_portuguese_from_spanish(text, lang):
+    from cckg.core import language_detection
+
+    found = language_detection.detect(text)
+    assert found is not None and found.language == lang and 0 < found.confidence <= 1
+    assert text_analysis.text_language(text) == lang
+
+
+def test_language_detector_is_built_once():
+    from cckg.core import language_detection
+
+    language_detection.detect("a first text")
+    built = language_detection._detector
+    language_detection.detect("ein zweiter Text")
+    assert built is not None and language_detection._detector is built
+    assert language_detection.detect("12 345 !") is None  # no letters: nothing to tell
+
+
+def test_text_language_prefers_a_confident_detection(monkeypatch):
+    from cckg.core import language_detection
+    from cckg.core.language_detection import Detection
+
+    text = "Precisamos de hortas urbanas"
+    monkeypatch.setattr(language_detection, "detect", lambda _t: Detection("pt", 0.95))
+    assert text_analysis.text_language(text, "es") == "pt"  # confident: the text's own
+    assert text_analysis.text_language(text, None) == "pt"
+    monkeypatch.setattr(language_detection, "detect", lambda _t: Detection("pt", 0.55))
+    assert text_analysis.text_language(text, "es") == "es"  # unsure: the caller's word
+    assert text_analysis.text_language(text, None) == "pt"
+    monkeypatch.setattr(language_detection, "detect", lambda _t: None)
+    # No detector: the function-word guess
+    assert text_analysis.text_language("we want the plan for our town", None) == "en"
+    assert text_analysis.text_language("a coleta dos resíduos", None) == "pt"
+    assert text_analysis.text_language("إدارة النفايات", None) == "ar"
+    assert text_analysis.text_language(text, "xx") in text_analysis.TEXT_LANGUAGES
+
+
+def test_portuguese_need_is_read_in_portuguese(vocabulary):
+    text = "Queremos ampliar a coleta seletiva e a reciclagem dos resíduos no município"
+    analysis = text_analysis.analyse(text, vocabulary)
+    assert analysis.language == "pt"
+    assert _themes(vocabulary, text, "pt")[0] == "waste-management-circular-economy"
+    # Portuguese stems, function and generic words dropped
+    assert {"colet", "reciclag"} <= set(analysis.terms)
+    assert not {"dos", "município", "queremos"} & set(analysis.terms.values())
+    assert [t.stop for t in text_analysis.tokenize("a coleta dos resíduos")] == [
+        True,
+        False,
+        True,
+        False,
+    ]
+
+
+@pytest.mark.parametrize(
+    "word", ["النفايات", "والنفايات", "بالنفايات", "للنفايات", "ونفايات", "النُّفَايَات"]
+)
+def test_arabic_article_and_attached_words_find_the_label(vocabulary, word):
+    assert len(text_analysis.tokenize(word)) == 1  # harakat do not split the word
+    assert _themes(vocabulary, f"نريد حلا {word} في الحي", "ar")[:1] == [
+        "waste-management-circular-economy"
+    ]
+
+
+def test_arabic_stems():
+    stem = text_analysis.arabic_stem
+    assert stem("والنفايات") == stem("النفايات") == stem("نفايات") == stem("نفاية")
+    # a word that starts with ف keeps it (Snowball's stemmer takes it for "and")
+    assert stem("فيضانات") == stem("الفيضانات")
+    assert stem("إعادة") == stem("اعادة")  # written without hamza
+    assert [t.stop for t in text_analysis.tokenize("في المدينة")] == [True, False]
+    # a native first letter is not taken off unless a label word is left
+    assert text_analysis.arabic_variants("بلدية") == ["لد"]
+    assert text_analysis.is_generic("البلدية")
+
+
+def test_country_names_in_portuguese_and_arabic():
+    for text in ("Uma cidade em Moçambique", "بلدية في الأردن", "Jordânia"):
+        tokens = text_analysis.tokenize(text)
+        assert [m.value for m in text_analysis.find_countries(tokens)] in (["MZ"], ["JO"])
+    # Oman is spelt as Amman without harakat: not a country in free text
+    assert text_analysis.find_countries(text_analysis.tokenize("بلدية عمان")) == []
+
+
 def test_acronym_labels_need_capitals(matcher):
     # "LED" (local economic development) must not fire on the English verb "led".
     themes = {h.theme for h in matcher.vocabulary.detect("a project led by women", "en")}

@@ -1,18 +1,21 @@
-"""Free-text analysis for matching: what a need written in en/de/es/fr talks about.
+"""Free-text analysis for matching: what a need written in en/de/es/fr/pt/ar talks about.
 
 Everything here is pure Python over small in-memory tables; it turns text into RDF terms that
 the matching queries bind (theme concepts, a country, a city) and into numbers Python compares
 (a population). Nothing here scans the store.
 
+- Language: ``cckg.core.language_detection`` (a statistical detector over the six languages);
+  counting function words is the fallback.
 - Themes: every ``skos:prefLabel``/``skos:altLabel`` of the theme scheme is normalised (case,
   accents), split into words, stripped of function words and stemmed with the Snowball stemmer
-  of the label's language. A need's words are stemmed the same way, and label word sequences
-  are found in them, longest first. German compounds ("Marktabfälle", "Kompostanlage") also
-  match a label word at their end or start.
+  of the label's language (Arabic: a light stemmer of our own, ``arabic_stem``, that also takes
+  off the article and the attached conjunctions and prepositions). A need's words are stemmed
+  the same way, and label word sequences are found in them, longest first. German compounds
+  ("Marktabfälle", "Kompostanlage") also match a label word at their end or start.
 - Population: "300,000", "300.000", "300 000", "300k", "1.2 million", "1,2 Mio." near words
   such as inhabitants / Einwohner / habitantes / habitants, or after "city of".
-- Country: names and official names from pycountry, with their German, Spanish and French
-  translations ("Jordan", "Jordanien", "Jordania", "Jordanie").
+- Country: names and official names from pycountry, with their German, Spanish, French,
+  Portuguese and Arabic translations ("Jordan", "Jordanien", "Jordânia", "الأردن").
 - City: capitalised words looked up among GeoNames names and alternate names
   (``cckg.core.geonames``: "Köln", "Cologne" and "Colonia" are one city).
 """
@@ -29,17 +32,19 @@ from dataclasses import dataclass, field
 import pycountry
 import snowballstemmer
 
-from cckg.core import geonames
+from cckg.core import geonames, language_detection
 
-# Languages whose labels we stem; Arabic labels are matched too (Snowball has an Arabic stemmer).
+# Languages whose words we stem with Snowball. Arabic is stemmed too, by ``arabic_stem``:
+# Snowball's Arabic stemmer takes the first letter of "فيضانات" (floods) for the conjunction
+# ف but keeps it in "الفيضانات", so one word would get two stems.
 STEM_LANGUAGES = {
     "en": "english",
     "de": "german",
     "es": "spanish",
     "fr": "french",
-    "ar": "arabic",
+    "pt": "portuguese",
 }
-TEXT_LANGUAGES = ("en", "de", "es", "fr")
+TEXT_LANGUAGES = ("en", "de", "es", "fr", "pt", "ar")
 
 # Function words: dropped before label matching, and used to guess the text's language.
 STOPWORDS: dict[str, frozenset[str]] = {
@@ -71,8 +76,26 @@ STOPWORDS: dict[str, frozenset[str]] = {
         par pas pour qu que qui sa se ses si son sont sur ta te tes toi ton tu un une vos votre
         vous y d l qu c s n plutôt""".split()
     ),
+    "pt": frozenset(
+        """a à ao aos as às até com como da das de dela dele deles do dos e é ela elas ele eles
+        em entre era essa essas esse esses esta está estão estas este estes eu foi há isso isto
+        já lhe lhes mais mas me mesmo meu meus minha minhas muito muitos muitas na nas nem no
+        nos nós nossa nossas nosso nossos num numa o os ou para pela pelas pelo pelos por
+        porque qual quais quando que quem se sem ser são seu seus sua suas também tem têm temos
+        ter um uma umas uns você vocês pra sobre após cada onde todo toda todos todas outro
+        outra outros outras ainda aqui então assim bem vez sendo sido pois dessa desse deste
+        desta nesta neste nessa nesse num numa mas ao invés""".split()
+    ),
+    # Written without harakat and with the alef forms folded (``arabic_normalise``).
+    "ar": frozenset(
+        """في من الى على عن مع هذا هذه ذلك تلك هؤلاء التي الذي الذين اللذين هو هي هم هن نحن انا
+        انت انتم ان كان كانت يكون تكون كانوا لا لم لن ما ماذا كيف لماذا متى اين كل بعض او ام
+        ثم قد لقد عند عندما بين حتى منذ غير بعد قبل مثل عبر خلال حول لدى لدينا لنا لها له لهم
+        لكن بل اذا اي اية وفي ومن وعلى وعن ومع وهو وهي وهذا وهذه وان وكان ولا ولم وما او فقط
+        ايضا جدا يتم تم هناك هنا حيث التي الى كما لكي كي اما الا ولكن فان بان""".split()
+    ),
 }
-ALL_STOPWORDS = frozenset().union(*STOPWORDS.values())
+ALL_STOPWORDS = frozenset().union(*(w for lang, w in STOPWORDS.items() if lang != "ar"))
 
 # Words every need uses: they say nothing about the topic, so they are not search terms.
 GENERIC_WORDS = frozenset(
@@ -88,15 +111,24 @@ GENERIC_WORDS = frozenset(
     soutien projet projets améliorer créer personnes comment implement implementing
     implementation introduce develop developing plan planning umsetzen einführen entwickeln
     implementar implementación desarrollar introducir mettre oeuvre œuvre mise développer
-    élaborer introduire""".split()
+    élaborer introduire cidade cidades município municípios prefeitura prefeituras queremos
+    quer precisamos buscamos procuramos busca apoio experiência experiências projeto projetos
+    melhorar criar pessoas moradores população desenvolver implementar implantar introduzir
+    gostaríamos gostaria plano planejamento""".split()
 )
 
 # Country names that are also ordinary words in one of our languages.
 _AMBIGUOUS_COUNTRY_NAMES = frozenset(
     {"island", "reunion", "maurice", "grenade", "man", "jersey", "chad", "turkey", "guinea"}
+    # Arabic: without harakat, Oman (عُمان) is spelt as the city of Amman (عمّان).
+    | {"عمان"}
 )
 
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# Word characters, and the Arabic harakat and tatweel that may sit inside a word (combining
+# marks are not word characters to ``re``: "النُّفَايَات" would fall apart).
+_AR_MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640"
+_WORD = re.compile(rf"(?:[^\W_]|[{_AR_MARKS}])+", re.UNICODE)
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
 
 
 def fold(text: str) -> str:
@@ -112,11 +144,83 @@ class Token:
     stop: bool  # a function word in any language
 
 
+def is_arabic(word: str) -> bool:
+    return bool(_ARABIC.search(word))
+
+
+def _is_stop(lower: str) -> bool:
+    if is_arabic(lower):
+        return arabic_normalise(lower) in STOPWORDS["ar"]
+    return lower in ALL_STOPWORDS
+
+
 def tokenize(text: str) -> list[Token]:
     """Words of ``text``; hyphens and apostrophes split words ("bio-waste" -> bio, waste)."""
     return [
-        Token(m.group(), m.group().casefold(), m.start(), m.group().casefold() in ALL_STOPWORDS)
+        Token(m.group(), m.group().casefold(), m.start(), _is_stop(m.group().casefold()))
         for m in _WORD.finditer(text)
+    ]
+
+
+# ---------------------------------------------------------------- Arabic
+
+_AR_MARKS_RE = re.compile(f"[{_AR_MARKS}]")
+# Hamza carriers of alef, alef maqsura, ta marbuta: spelt either way, and often without hamza.
+_AR_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
+# The article with what may be attached before it: "والنفايات", "بالمياه", "للمدينة".
+_AR_ARTICLES = ("وال", "فال", "بال", "كال", "لل", "ال")
+# Light10's suffixes (Larkey, Ballesteros and Connell 2007), each taken off once, in this order,
+# while two letters stay: "نفايات" and "نفاية" both give "نفا".
+_AR_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
+# Conjunctions (و ف) and prepositions (ب ل ك) written as one word with the next, without the
+# article: "ونفايات", "لمياه", "وبمياه". Taken off only when what stays is a label word (see
+# ``ThemeVocabulary``): "فيضانات" (floods) starts with ف and "بلدية" with ب.
+_AR_PROCLITICS = ("وب", "ول", "وك", "فب", "فل", "فك", "و", "ف", "ب", "ل", "ك")
+
+
+def arabic_normalise(word: str) -> str:
+    """Without harakat and tatweel, the alef forms, alef maqsura and ta marbuta folded."""
+    return _AR_MARKS_RE.sub("", word).translate(_AR_FOLD)
+
+
+STOPWORDS["ar"] = frozenset(arabic_normalise(w) for w in STOPWORDS["ar"])
+
+
+def arabic_stem(word: str) -> str:
+    """A light stem of an Arabic word: normalised, the article (with a conjunction or
+    preposition attached to it) and one of each Light10 suffix taken off."""
+    w = arabic_normalise(word)
+    for article in _AR_ARTICLES:
+        if w.startswith(article) and len(w) - len(article) >= 2:
+            w = w[len(article) :]
+            break
+    for suffix in _AR_SUFFIXES:
+        if w.endswith(suffix) and len(w) - len(suffix) >= 2:
+            w = w[: -len(suffix)]
+    return w
+
+
+# Arabic words every need uses (city, municipality, residents, we want, project, ...), as stems.
+GENERIC_ARABIC = frozenset(
+    arabic_stem(w)
+    for w in """مدينة مدن المدينة بلدية بلديات البلدية سكان السكان مواطنين المواطنين نريد نرغب
+    نحتاج نبحث نسعى مساعدة دعم خبرة خبرات تجربة تجارب مشروع مشاريع تحسين انشاء تطوير تنفيذ
+    خطة محلي محلية حضري حضرية""".split()
+)
+
+
+def is_generic(word: str) -> bool:
+    """A word every need uses (``GENERIC_WORDS``, ``GENERIC_ARABIC``): not a topic."""
+    if is_arabic(word):
+        return arabic_stem(word) in GENERIC_ARABIC
+    return word in GENERIC_WORDS
+
+
+def arabic_variants(word: str) -> list[str]:
+    """Stems of ``word`` read with an attached conjunction or preposition taken off."""
+    w = arabic_normalise(word)
+    return [
+        arabic_stem(w[len(p) :]) for p in _AR_PROCLITICS if w.startswith(p) and len(w) - len(p) >= 3
     ]
 
 
@@ -133,15 +237,48 @@ def _stemmer(lang: str):
 
 @functools.lru_cache(maxsize=50_000)
 def stem(word: str, lang: str) -> str:
-    """The Snowball stem of a lower-case word, then folded (accents dropped)."""
+    """The stem of a lower-case word in ``lang``, folded (accents dropped): Snowball's, or
+    ``arabic_stem`` for an Arabic word."""
+    if lang == "ar" or is_arabic(word):
+        return fold(arabic_stem(word)) if is_arabic(word) else fold(word)
     return fold(_stemmer(lang).stemWord(word)) if lang in STEM_LANGUAGES else fold(word)
 
 
 def guess_language(tokens: Sequence[Token], default: str = "en") -> str:
-    """The text language among en/de/es/fr: the one with most function words."""
-    counts = {lang: sum(t.lower in words for t in tokens) for lang, words in STOPWORDS.items()}
+    """The fallback guess of the text's language: Arabic when most words are in Arabic
+    script, else the language with most function words (``default`` on a tie)."""
+    if tokens and sum(is_arabic(t.lower) for t in tokens) * 2 > len(tokens):
+        return "ar"
+    counts = {
+        lang: sum(t.lower in words for t in tokens)
+        for lang, words in STOPWORDS.items()
+        if lang != "ar"
+    }
     best = max(counts, key=lambda lang: (counts[lang], lang == default))
     return best if counts[best] else default
+
+
+def text_language(text: str, given: str | None = None, tokens: Sequence[Token] = ()) -> str:
+    """The language a need is written in, one of ``TEXT_LANGUAGES``.
+
+    Without a language from the caller: the detector's (``language_detection``), else the
+    function-word guess. With one: the caller's, unless the detector is confident of another.
+    Callers pass the languages the asking side works in, which need not be the language this
+    one text is written in (a Jordanian planner may write in English, a request may carry the
+    interface language): the text's own words are better evidence when they are clear, and
+    reading Portuguese with Spanish stems or labels loses words. A detection that is not
+    confident leaves the caller's language, which then also settles a close call between
+    Spanish and Portuguese.
+    """
+    given = given if given in TEXT_LANGUAGES else None
+    detected = language_detection.detect(text)
+    if given is None:
+        if detected is not None:
+            return detected.language
+        return guess_language(tokens or tokenize(text))
+    if detected is not None and detected.language != given and detected.confident:
+        return detected.language
+    return given
 
 
 # ---------------------------------------------------------------- themes
@@ -184,10 +321,11 @@ class ThemeVocabulary:
         self.top_concepts = frozenset(top_concepts)
         self._index: dict[str, dict[tuple[str, ...], set[_Entry]]] = {}
         self._single: dict[str, dict[str, set[_Entry]]] = {}  # first 5 letters -> entries
+        self._words: set[str] = set()  # the stems of the Arabic labels' words
         self.max_len = 1
         for label in labels:
             self.labels.setdefault(label.theme, {}).setdefault(label.lang, []).append(label)
-            lang = label.lang if label.lang in STEM_LANGUAGES else "en"
+            lang = label.lang if label.lang in TEXT_LANGUAGES else "en"
             words = [t.lower for t in tokenize(label.text) if not t.stop]
             if not words:
                 continue
@@ -196,6 +334,8 @@ class ThemeVocabulary:
                 label.theme, lang, stems, label.text if _is_acronym(label.text) else None
             )
             self._index.setdefault(lang, {}).setdefault(stems, set()).add(entry)
+            if lang == "ar":
+                self._words.update(stems)
             if len(stems) == 1 and len(stems[0]) >= 5 and entry.acronym is None:
                 self._single.setdefault(lang, {}).setdefault(stems[0][:5], set()).add(entry)
             self.max_len = max(self.max_len, len(stems))
@@ -238,7 +378,7 @@ class ThemeVocabulary:
             for k in range(i, i + n):
                 used[k] = True
 
-        stems = {lang: [stem(t.lower, lang) for t in tokens] for lang in self._index}
+        stems = {lang: [self._stem(t.lower, lang) for t in tokens] for lang in self._index}
         # Exact label word sequences, longest first, each text word used once.
         for n in range(min(self.max_len, len(tokens)), 0, -1):
             for i in range(len(tokens) - n + 1):
@@ -249,11 +389,22 @@ class ThemeVocabulary:
                     record(entry, i, n, 1.0)
         # Single words that extend a label word or are a compound of one (German mostly).
         for i in range(len(tokens)):
-            if used[i] or tokens[i].lower in GENERIC_WORDS:
+            if used[i] or is_generic(tokens[i].lower):
                 continue  # "habitants" is not "habitat"
             for entry in self._fuzzy(stems, i, text_lang):
                 record(entry, i, 1, 0.8)
         return sorted(hits.values(), key=lambda h: (-h.strength, h.theme))
+
+    def _stem(self, word: str, lang: str) -> str:
+        """The word's stem for the labels of ``lang``. An Arabic word that is not a label word
+        as it stands may be one once an attached conjunction or preposition is taken off
+        ("ونفايات" -> "نفايات")."""
+        s = stem(word, lang)
+        if lang == "ar" and s not in self._words and is_arabic(word):
+            for variant in arabic_variants(word):
+                if fold(variant) in self._words:
+                    return fold(variant)
+        return s
 
     def _lookup(
         self,
@@ -305,16 +456,18 @@ class ThemeVocabulary:
         return list(best.values())
 
 
-def search_terms(text: str, limit: int = 12, skip: Iterable[str] = ()) -> dict[str, str]:
+def search_terms(
+    text: str, limit: int = 12, skip: Iterable[str] = (), lang: str | None = None
+) -> dict[str, str]:
     """Content words of the need (no function or generic words, nor the ``skip`` words such as
-    place names): lower-case stem in the text's language -> the word as written. The stems are
-    looked up in the solutions' own text."""
+    place names): lower-case stem in the text's language (``lang``, else guessed) -> the word
+    as written. The stems are looked up in the solutions' own text."""
     tokens = tokenize(text)
-    lang = guess_language(tokens)
+    lang = lang or guess_language(tokens)
     skipped = {w.casefold() for w in skip}
     terms: dict[str, str] = {}
     for t in tokens:
-        if t.stop or t.lower in GENERIC_WORDS or t.lower in skipped or len(t.lower) < 4:
+        if t.stop or is_generic(t.lower) or t.lower in skipped or len(t.lower) < 4:
             continue
         if t.lower.isdigit():
             continue
@@ -405,10 +558,11 @@ def extract_population(text: str) -> int | None:
 
 @functools.cache
 def _country_names() -> dict[str, str]:
-    """Folded country name (English, official, common, and de/es/fr translations) -> alpha-2."""
+    """Folded country name (English, official, common, and de/es/fr/pt/ar translations) ->
+    alpha-2. Arabic names also without their article ("الأردن" and "أردن")."""
     names: dict[str, str] = {}
     translators = []
-    for lang in ("de", "es", "fr"):
+    for lang in ("de", "es", "fr", "pt", "ar"):
         try:
             translators.append(
                 gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang]).gettext
@@ -423,10 +577,17 @@ def _country_names() -> dict[str, str]:
         for name in variants:
             # "Bolivia, Plurinational State of" -> also "Bolivia"
             for form in {name, name.split(",")[0], re.sub(r"\s*\(.*\)", "", name)}:
-                key = fold(form)
+                key = _country_key(form)
                 if len(key) >= 4 and key not in _AMBIGUOUS_COUNTRY_NAMES:
                     names.setdefault(key, c.alpha_2)
     return names
+
+
+def _country_key(name: str) -> str:
+    """A country name folded for lookup; Arabic words without harakat and article."""
+    if is_arabic(name):
+        return " ".join(arabic_stem(w) for w in name.split())
+    return fold(name)
 
 
 @dataclass(frozen=True)
@@ -447,8 +608,9 @@ def find_countries(tokens: Sequence[Token]) -> list[Mention]:
             if any(used[i : i + n]):
                 continue
             surface = " ".join(t.text for t in tokens[i : i + n])
-            code = names.get(fold(surface))
-            if code is None or not tokens[i].text[:1].isupper():
+            code = names.get(_country_key(surface))
+            # Names are capitalised (Arabic script has no capitals).
+            if code is None or not (tokens[i].text[:1].isupper() or is_arabic(surface)):
                 continue
             found.append(Mention(code, surface, i, i + n))
             used[i : i + n] = [True] * n
@@ -511,10 +673,11 @@ class Analysis:
     cities: list[Mention]
 
 
-def analyse(text: str, vocabulary: ThemeVocabulary, default_lang: str = "en") -> Analysis:
-    """Everything the matcher reads from a need's free text."""
+def analyse(text: str, vocabulary: ThemeVocabulary, lang: str | None = None) -> Analysis:
+    """Everything the matcher reads from a need's free text. ``lang``: the language the caller
+    says the text is in, if any (``text_language`` decides)."""
     tokens = tokenize(text)
-    lang = guess_language(tokens, default_lang)
+    lang = text_language(text, lang, tokens)
     countries = find_countries(tokens)
     taken = {k for m in countries for k in range(m.start, m.end)}
     country = countries[0].value if countries else None
@@ -523,7 +686,7 @@ def analyse(text: str, vocabulary: ThemeVocabulary, default_lang: str = "en") ->
     return Analysis(
         language=lang,
         themes=vocabulary.detect(text, lang),
-        terms=search_terms(text, skip=places),
+        terms=search_terms(text, skip=places, lang=lang),
         population=extract_population(text),
         countries=countries,
         cities=cities,

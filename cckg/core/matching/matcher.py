@@ -294,7 +294,7 @@ class Matcher:
             place = self.resolve_city(req.city)
             place.city_source = "parameter"
 
-        analysis = text_analysis.analyse(text, vocab, req.langs[0] if req.langs else "en")
+        analysis = text_analysis.analyse(text, vocab, req.langs[0] if req.langs else None)
         vector = None
         if text and self.weights.semantic > 0:
             vector = shared_encoder().encode_query(text)
