@@ -196,6 +196,47 @@ def test_country_names_in_portuguese_and_arabic():
     assert text_analysis.find_countries(text_analysis.tokenize("بلدية عمان")) == []
 
 
+@pytest.mark.parametrize(
+    ("stem", "word", "text", "found"),
+    [
+        ("march", "marchés", "grew out of the dialogue of 22 and 25 march 2021.", False),
+        ("march", "marchés", "les marchés de la ville", True),
+        ("tree", "trees", "planting street trees", True),
+        ("tree", "trees", "a car-free street", False),
+        ("park", "parks", "a new park", True),
+        ("park", "parking", "a new park", False),
+        ("recycl", "recycling", "recycled plastics", True),
+        ("heat", "heat", "wheat fields", False),
+    ],
+)
+def test_need_words_are_found_on_word_boundaries(stem, word, text, found):
+    assert bool(text_analysis.term_regex(stem, word).search(text)) is found
+
+
+def test_solution_words_on_word_boundaries_in_sparql_and_cache(demo_store):
+    """match_solution_terms (SPARQL, every solution) and words_in (the texts kept) agree:
+    the French "marchés" is not the "March 2021" of a vaccination dialogue."""
+    from rdflib import Literal
+
+    from cckg.core.matching.cached_reads import words_in
+    from cckg.core.matching.model import StoreCache
+    from cckg.core.matching.queries import run
+
+    terms = {"march": "marchés", "vaccin": "vaccination"}
+    rows = {
+        "term": [Literal(t) for t in terms],
+        "pattern": [Literal(text_analysis.term_pattern(t, w)) for t, w in terms.items()],
+    }
+    found: dict[str, set[str]] = {}
+    for row in run(demo_store, "match_solution_terms", rows=rows):
+        found.setdefault(str(row["candidate"]), set()).add(str(row["term"]))
+    dialogue = f"{BASE}id/solution/bogota-stuttgart-vaccination-communication"
+    assert found[dialogue] == {"vaccin"}
+    assert not any("march" in stems for stems in found.values())
+    cached = words_in(demo_store, list(found), terms, StoreCache())
+    assert cached == found
+
+
 def test_acronym_labels_need_capitals(matcher):
     # "LED" (local economic development) must not fire on the English verb "led".
     themes = {h.theme for h in matcher.vocabulary.detect("a project led by women", "en")}

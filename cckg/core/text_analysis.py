@@ -478,6 +478,28 @@ def search_terms(
     return terms
 
 
+# Plural and gender endings after which the bare stem, as a whole word, is still the need's
+# word: "parks" -> "park", "trees" -> "tree", "urbana" -> "urban", "Parken" -> "park". Other
+# endings need a letter after the stem in the text: "marchés" (stem "march") must not find
+# "March 2021", nor "training" the word "train".
+_BARE_ENDINGS = ("", "s", "e", "es", "a", "o", "as", "os", "n", "en")
+
+
+def term_pattern(stem: str, word: str) -> str:
+    r"""The regular expression that finds a need's word (``stem`` of ``word``) in lower-cased
+    solution text: at the start of a word, and, unless the word is the stem with a plural
+    or feminine ending, with more letters after the stem. The same pattern serves Python's
+    ``re`` and SPARQL's REGEX (``queries/match/match_solution_terms.rq``): stems are word
+    characters only, and ``\W`` and ``\w`` mean the same in both."""
+    bare = word.casefold().startswith(stem) and word.casefold()[len(stem) :] in _BARE_ENDINGS
+    return rf"(^|\W){re.escape(stem)}" + ("" if bare else r"\w")
+
+
+@functools.lru_cache(maxsize=4096)
+def term_regex(stem: str, word: str) -> re.Pattern[str]:
+    return re.compile(term_pattern(stem, word))
+
+
 # ---------------------------------------------------------------- population
 
 _MULTIPLIERS = {
