@@ -109,6 +109,26 @@ def test_curated_municipality_in_api_and_cli(client, monkeypatch, demo_store, de
     assert code == 0, out
 
 
+def test_partner_countries_have_their_official_languages(matcher):
+    """Country languages reach the matcher from the store (reference/countries): the official
+    ones (CLDR), not every language spoken (GeoNames gave Brazil es, en, fr)."""
+    from cckg.core.matching.factors import shared_languages
+    from cckg.loaders.reference import official_languages
+
+    table = matcher.country_table
+    langs = {c.rsplit("/", 1)[-1]: info.languages for c, info in table.items()}
+    assert langs["br"] == {"pt"} and langs["mz"] == {"pt"} and langs["ao"] == {"pt"}
+    assert langs["jo"] == {"ar"} and langs["ps"] == {"ar"} and langs["tn"] == {"ar", "fr"}
+    assert langs["de"] == {"de"} and langs["co"] == {"es"} and langs["ke"] == {"sw", "en"}
+    partners = {"br", "mz", "jo", "lb", "tn", "ps", "ua", "ge", "rs", "ba", "za", "de", "co"}
+    assert all(langs[c] for c in partners)
+    br, mz, co = (f"{BASE}id/country/{c}" for c in ("br", "mz", "co"))
+    assert shared_languages(mz, br, table[mz], table[br]) == {"pt"}
+    assert shared_languages(co, br, table[co], table[br]) == set()
+    assert official_languages("RS") == ["sr"]  # sr_Latn and sr are one ISO 639-1 code
+    assert official_languages("AN", "nl-AN,en,es") == ["nl"]  # no CLDR record: GeoNames' first
+
+
 def test_common_words_are_not_cities():
     tokens = text_analysis.tokenize("The Market Can Bus Nice Deponie Kompost Stadt")
     assert text_analysis.find_cities(tokens, None, set()) == []
