@@ -295,6 +295,33 @@ def test_solution_words_on_word_boundaries_in_sparql_and_cache(demo_store):
     assert cached == found
 
 
+@pytest.mark.parametrize(
+    ("text", "lang", "present", "absent"),
+    [
+        ("a mobile app to report potholes", "en", None, "mobility"),
+        ("une application mobile pour signaler les nids-de-poule", "fr", None, "mobility"),
+        ("a sustainable urban mobility plan", "en", "mobility", None),
+        ("guided walks through the market", "en", None, "cycling-walking"),
+        ("safe walking routes to school", "en", "cycling-walking", None),
+        ("restore the wetlands along the river", "en", None, "heritage-conservation"),
+        ("restoration of historic buildings", "en", "heritage-conservation", None),
+        ("car-free old town", "en", "cycling-walking", "heritage-conservation"),
+        ("restoration of the old town", "en", "heritage-conservation", None),
+        ("heat in schools", "en", "climate-adaptation-urban-heat", "energy"),
+        ("district heating from waste heat", "en", "energy", None),
+        ("e-government services", "en", "digitalisation", None),
+        ("the national government decides", "en", None, "digitalisation"),
+        ("Am Stadtrand wachsen Siedlungen ungeplant", "de", None, "water-sanitation"),
+    ],
+)
+def test_everyday_words_do_not_name_other_themes(vocabulary, text, lang, present, absent):
+    themes = _themes(vocabulary, text, lang)
+    if present:
+        assert present in themes
+    if absent:
+        assert absent not in themes
+
+
 def test_acronym_labels_need_capitals(matcher):
     # "LED" (local economic development) must not fire on the English verb "led".
     themes = {h.theme for h in matcher.vocabulary.detect("a project led by women", "en")}

@@ -307,6 +307,57 @@ class _Entry:
     lang: str
     stems: tuple[str, ...]
     acronym: str | None  # exact upper-case spelling that must appear in the text
+    words: tuple[str, ...] = ()  # the label's words, folded (for ``EXACT_ONLY`` words)
+    weak: bool = False  # in ``WEAK_LABELS``: counts only beside another label of its theme
+
+
+# Labels that say where rather than what: an old town or a historic centre is not yet heritage
+# work ("a car-free old town" asks for fewer cars), culture is in every project, and
+# restoration may be of wetlands or, in French, of meals. Such a label names its theme only
+# when another label of that theme is in the text too ("restoration of the old town",
+# "historic buildings in the old town"). Folded, by language.
+WEAK_LABELS = frozenset(
+    {
+        ("en", "old town"),
+        ("en", "historic centre"),
+        ("en", "culture"),
+        ("en", "restoration"),
+        ("de", "altstadt"),
+        ("de", "historisches zentrum"),
+        ("de", "kultur"),
+        ("es", "centro historico"),
+        ("es", "casco antiguo"),
+        ("es", "restauracion"),
+        ("fr", "centre historique"),
+        ("fr", "vieille ville"),
+        ("fr", "restauration"),
+        ("pt", "centro historico"),
+        ("pt", "restauracao"),
+        ("pt", "restauro"),
+        ("ar", "المدينه القديمه"),
+    }
+)
+# Everyday words whose stem is a label word's stem in another sense: they match only a label
+# word spelt as they are (with or without a plural s), not one that shares their stem. "mobile
+# app" is not mobility (mobil-), "walks" not walking, "heat" is urban heat but not heating.
+EXACT_ONLY = frozenset("mobile mobiles movil moviles movel moveis walk walks heat".split())
+
+
+def _content_tokens(text: str) -> list[Token]:
+    """The words that can name a theme: not function words, except a letter joined to the next
+    word by a hyphen ("e-government" is not "government")."""
+    return [
+        t
+        for t in tokenize(text)
+        if not t.stop or text[t.start + len(t.text) : t.start + len(t.text) + 1] == "-"
+    ]
+
+
+def _label_key(text: str) -> str:
+    """A label folded as ``WEAK_LABELS`` lists it."""
+    if is_arabic(text):
+        return " ".join(arabic_normalise(w) for w in text.split())
+    return fold(text)
 
 
 def _is_acronym(label: str) -> bool:
@@ -326,12 +377,17 @@ class ThemeVocabulary:
         for label in labels:
             self.labels.setdefault(label.theme, {}).setdefault(label.lang, []).append(label)
             lang = label.lang if label.lang in TEXT_LANGUAGES else "en"
-            words = [t.lower for t in tokenize(label.text) if not t.stop]
+            words = [t.lower for t in _content_tokens(label.text)]
             if not words:
                 continue
             stems = tuple(stem(w, lang) for w in words)
             entry = _Entry(
-                label.theme, lang, stems, label.text if _is_acronym(label.text) else None
+                label.theme,
+                lang,
+                stems,
+                label.text if _is_acronym(label.text) else None,
+                tuple(fold(w) for w in words),
+                (lang, _label_key(label.text)) in WEAK_LABELS,
             )
             self._index.setdefault(lang, {}).setdefault(stems, set()).add(entry)
             if lang == "ar":
@@ -365,11 +421,17 @@ class ThemeVocabulary:
         Labels in the text's language count 1 per match; labels in another language count 0.5
         (false friends: French "places", "habitat", "circulation" in English text).
         """
-        tokens = [t for t in tokenize(text) if not t.stop]
+        tokens = _content_tokens(text)
         used = [False] * len(tokens)
         hits: dict[str, ThemeHit] = {}
+        named: set[str] = set()  # themes named by a label that is not weak
+        weak: dict[str, set[tuple[str, ...]]] = {}  # theme -> its weak labels found
 
         def record(entry: _Entry, i: int, n: int, factor: float) -> None:
+            if entry.weak:
+                weak.setdefault(entry.theme, set()).add(entry.stems)
+            else:
+                named.add(entry.theme)
             hit = hits.setdefault(entry.theme, ThemeHit(entry.theme))
             surface = " ".join(t.text for t in tokens[i : i + n])
             if surface.casefold() not in (s.casefold() for s in hit.terms):
@@ -389,11 +451,14 @@ class ThemeVocabulary:
                     record(entry, i, n, 1.0)
         # Single words that extend a label word or are a compound of one (German mostly).
         for i in range(len(tokens)):
-            if used[i] or is_generic(tokens[i].lower):
-                continue  # "habitants" is not "habitat"
+            if used[i] or is_generic(tokens[i].lower) or fold(tokens[i].lower) in EXACT_ONLY:
+                continue  # "habitants" is not "habitat", "mobile" not "mobilité"
             for entry in self._fuzzy(stems, i, text_lang):
                 record(entry, i, 1, 0.8)
-        return sorted(hits.values(), key=lambda h: (-h.strength, h.theme))
+        # A weak label counts beside another label of its theme, weak or not.
+        named |= {theme for theme, labels in weak.items() if len(labels) > 1}
+        found = [h for h in hits.values() if h.theme in named]
+        return sorted(found, key=lambda h: (-h.strength, h.theme))
 
     def _stem(self, word: str, lang: str) -> str:
         """The word's stem for the labels of ``lang``. An Arabic word that is not a label word
@@ -415,10 +480,14 @@ class ThemeVocabulary:
         text_lang: str,
     ) -> set[_Entry]:
         found: set[_Entry] = set()
+        exact = [(k, fold(tokens[i + k].lower)) for k in range(n)]
+        exact = [(k, w) for k, w in exact if w in EXACT_ONLY]
         for lang, index in self._index.items():
             for entry in index.get(tuple(stems[lang][i : i + n]), ()):
                 if entry.acronym is not None and tokens[i].text != entry.acronym:
                     continue  # "LED", "DEL", "WASH" only in capitals
+                if any(entry.words[k] not in (w, w + "s", w.removesuffix("s")) for k, w in exact):
+                    continue  # "mobile" is not "mobility", "heat" not "heating"
                 found.add(entry)
         # One label may exist in several languages ("Recycling"@de and "recycling"@en): keep
         # the text's language when it is among them, so it counts once at full strength.
@@ -446,7 +515,9 @@ class ThemeVocabulary:
                 # word may extend the need's only for long German stems ("komposti" ->
                 # "kompostier"): elsewhere "habit(ants)" would be "habitat", and "stark(en)"
                 # would be "Starkregen".
+                # ... by a few letters: "Siedlungen" is not "Siedlungswasserwirtschaft".
                 longer_label = lang == "de" and len(s) >= 7 and label.startswith(s)
+                longer_label = longer_label and len(label) <= len(s) + 4
                 extends = s.startswith(label) or longer_label
                 close = abs(len(s) - len(label)) <= 3 or (lang == "de" and len(label) >= 6)
                 compound = lang == "de" and len(label) >= 5 and s.endswith(label)
