@@ -322,6 +322,29 @@ def test_everyday_words_do_not_name_other_themes(vocabulary, text, lang, present
         assert absent not in themes
 
 
+@pytest.mark.parametrize(
+    ("text", "lang", "theme"),
+    [
+        ("Nous voulons lancer le conpostage au marché", "fr", "waste-management"),
+        ("more citizen particpation in budgets", "en", "citizen-participation"),
+        ("flodding every spring", "en", "flood-management"),
+        ("mehr Bürgrbeteiligung bei der Planung", "de", "citizen-participation"),
+    ],
+)
+def test_misspelt_label_words_still_name_the_theme(vocabulary, text, lang, theme):
+    assert any(t.startswith(theme) for t in _themes(vocabulary, text, lang))
+
+
+def test_typo_tolerance_leaves_short_and_other_words_alone(vocabulary):
+    correct = vocabulary.correct
+    assert correct("composteage", "fr") == "compostage"
+    assert correct("cooking", "en") == "cooking"  # one edit from "cooling", but short
+    assert correct("couvertes", "fr") == "couvertes"  # not "ouvertes" (open data)
+    assert correct("communale", "fr") == "communale"  # not the German "kommunale"
+    assert correct("recycled", "en") == "recycled"  # an inflection, found by its stem
+    assert "climate-adaptation-urban-heat" not in _themes(vocabulary, "cooking classes", "en")
+
+
 def test_acronym_labels_need_capitals(matcher):
     # "LED" (local economic development) must not fire on the English verb "led".
     themes = {h.theme for h in matcher.vocabulary.detect("a project led by women", "en")}

@@ -11,7 +11,10 @@ the matching queries bind (theme concepts, a country, a city) and into numbers P
   of the label's language (Arabic: a light stemmer of our own, ``arabic_stem``, that also takes
   off the article and the attached conjunctions and prepositions). A need's words are stemmed
   the same way, and label word sequences are found in them, longest first. German compounds
-  ("Marktabfälle", "Kompostanlage") also match a label word at their end or start.
+  ("Marktabfälle", "Kompostanlage") also match a label word at their end or start. A long
+  word one or two edits from a label word is read as it ("conpostage"; rapidfuzz), and a few
+  everyday words and place labels are kept from naming the wrong theme (``WEAK_LABELS``,
+  ``EXACT_ONLY``).
 - Population: "300,000", "300.000", "300 000", "300k", "1.2 million", "1,2 Mio." near words
   such as inhabitants / Einwohner / habitantes / habitants, or after "city of".
 - Country: names and official names from pycountry, with their German, Spanish, French,
@@ -31,6 +34,8 @@ from dataclasses import dataclass, field
 
 import pycountry
 import snowballstemmer
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 from cckg.core import geonames, language_detection
 
@@ -343,6 +348,14 @@ WEAK_LABELS = frozenset(
 EXACT_ONLY = frozenset("mobile mobiles movil moviles movel moveis walk walks heat".split())
 
 
+# Misspelt label words: a need's word this long may be this many edits (Levenshtein) from a
+# label word and still be read as it ("composteage" -> "compostage", "Bürgerbeteilgung" ->
+# "Bürgerbeteiligung"). Shorter words are left alone: "cooking" is one edit from "cooling",
+# "hosting" two from "housing".
+TYPO_MIN_LENGTH = 8  # one edit from 8 letters on
+TYPO_TWO_EDITS = 12  # two edits from 12 letters on
+
+
 def _content_tokens(text: str) -> list[Token]:
     """The words that can name a theme: not function words, except a letter joined to the next
     word by a hyphen ("e-government" is not "government")."""
@@ -373,6 +386,8 @@ class ThemeVocabulary:
         self._index: dict[str, dict[tuple[str, ...], set[_Entry]]] = {}
         self._single: dict[str, dict[str, set[_Entry]]] = {}  # first 5 letters -> entries
         self._words: set[str] = set()  # the stems of the Arabic labels' words
+        self._spellings: dict[str, set[str]] = {}  # a label word, folded -> its languages
+        self._stems: set[str] = set()  # every label word's stem, in its label's language
         self.max_len = 1
         for label in labels:
             self.labels.setdefault(label.theme, {}).setdefault(label.lang, []).append(label)
@@ -390,6 +405,10 @@ class ThemeVocabulary:
                 (lang, _label_key(label.text)) in WEAK_LABELS,
             )
             self._index.setdefault(lang, {}).setdefault(stems, set()).add(entry)
+            self._stems.update(stems)
+            for word in entry.words:
+                if not is_arabic(word):
+                    self._spellings.setdefault(word, set()).add(lang)
             if lang == "ar":
                 self._words.update(stems)
             if len(stems) == 1 and len(stems[0]) >= 5 and entry.acronym is None:
@@ -440,7 +459,8 @@ class ThemeVocabulary:
             for k in range(i, i + n):
                 used[k] = True
 
-        stems = {lang: [self._stem(t.lower, lang) for t in tokens] for lang in self._index}
+        words = [self.correct(t.lower, text_lang) for t in tokens]
+        stems = {lang: [self._stem(w, lang) for w in words] for lang in self._index}
         # Exact label word sequences, longest first, each text word used once.
         for n in range(min(self.max_len, len(tokens)), 0, -1):
             for i in range(len(tokens) - n + 1):
@@ -459,6 +479,34 @@ class ThemeVocabulary:
         named |= {theme for theme, labels in weak.items() if len(labels) > 1}
         found = [h for h in hits.values() if h.theme in named]
         return sorted(found, key=lambda h: (-h.strength, h.theme))
+
+    def correct(self, word: str, text_lang: str = "") -> str:
+        """``word``, or the label word it misspells: a long word that is neither a label word
+        nor stems like one, a small edit distance from exactly one label word's spelling
+        with the same first letter (``TYPO_MIN_LENGTH``; on a tie the spelling of the text's
+        language)."""
+        folded = fold(word)
+        if len(folded) < TYPO_MIN_LENGTH or is_arabic(word) or folded in self._spellings:
+            return word
+        if folded in EXACT_ONLY or is_generic(word) or not folded.isalpha():
+            return word
+        if any(stem(word, lang) in self._stems for lang in STEM_LANGUAGES):
+            return word  # an inflection of a label word, found as it is
+        limit = 2 if len(folded) >= TYPO_TWO_EDITS else 1
+        found = process.extract(
+            folded, self._spellings.keys(), scorer=Levenshtein.distance, score_cutoff=limit
+        )
+        if not found:
+            return word
+        # Typos rarely touch the first letter; "couvertes" is not "ouvertes" (open data).
+        found = [(w, d) for w, d, _ in found if w[0] == folded[0]]
+        if not found:
+            return word
+        best = min(d for _, d in found)
+        closest = [w for w, d in found if d == best]
+        if len(closest) > 1:
+            closest = [w for w in closest if text_lang in self._spellings[w]]
+        return closest[0] if len(closest) == 1 else word
 
     def _stem(self, word: str, lang: str) -> str:
         """The word's stem for the labels of ``lang``. An Arabic word that is not a label word
