@@ -140,8 +140,8 @@ class Matcher:
 
     def warm_up(self) -> None:
         """Load what the first match would otherwise load: the theme labels and countries,
-        the sentence index and encoder, the GeoNames name index (about 0.5-3 s) and the
-        country names."""
+        the sentence index and encoder, the GeoNames name index (about 0.5-3 s), the
+        country names and the language detector."""
         self.vocabulary  # noqa: B018
         self.country_table  # noqa: B018
         if self.weights.semantic > 0:
@@ -150,6 +150,7 @@ class Matcher:
             shared_encoder().warm_up()
         geonames.candidates("Köln")
         text_analysis.find_countries(text_analysis.tokenize("Jordan"))
+        text_analysis.language_detection.warm_up()  # its models: about 4 s
 
     def themes(self, langs: Sequence[str] = ("en",)) -> list[tuple[str, str, str]]:
         """(IRI, slug, label) of every theme, by label: for forms."""
