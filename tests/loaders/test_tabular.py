@@ -329,6 +329,7 @@ def test_resolver_index_builds_in_under_two_seconds():
 
 THEMES = URIRef("https://w3id.org/cckg/def/themes")
 LANGS = ("en", "de", "es", "fr")
+THEME_LANGS = (*LANGS, "pt", "ar")  # the languages of the needs matched against themes
 
 
 @cache
@@ -352,7 +353,7 @@ def test_theme_scheme_structure():
         assert str(concept).startswith(f"{ID}theme/")
         assert (concept, SKOS.inScheme, THEMES) in g
         langs = [lit.language for lit in g.objects(concept, SKOS.prefLabel)]
-        assert sorted(lang for lang in langs if lang in LANGS) == sorted(LANGS), concept
+        assert sorted(lang for lang in langs if lang in THEME_LANGS) == sorted(THEME_LANGS), concept
         assert len(langs) == len(set(langs)), concept
         assert any(d.language == "en" for d in g.objects(concept, SKOS.definition)), concept
         broader = list(g.objects(concept, SKOS.broader))
@@ -381,7 +382,22 @@ def test_theme_labels_are_unambiguous():
             key = (label.language, str(label).casefold())
             assert owner.setdefault(key, concept) == concept, key
     alt_langs = {label.language for label in g.objects(None, SKOS.altLabel)}
-    assert {"en", "de", "es", "fr", "ar"} <= alt_langs
+    assert {"en", "de", "es", "fr", "pt", "ar"} <= alt_langs
+
+
+def test_every_theme_has_portuguese_and_arabic_synonyms():
+    """Needs come in Brazilian Portuguese and Arabic too: every theme has a preferred label and
+    at least one synonym in each (the words matching looks up)."""
+    g = theme_graph()
+    for concept in g.subjects(RDF.type, CCKG.Theme):
+        for lang in ("pt", "ar"):
+            alts = [a for a in g.objects(concept, SKOS.altLabel) if a.language == lang]
+            assert alts, (concept, lang)
+    waste = URIRef(f"{ID}theme/waste-management-circular-economy")
+    pref = {lit.language: str(lit) for lit in g.objects(waste, SKOS.prefLabel)}
+    assert pref["pt"] == "Gestão de resíduos e economia circular"
+    alts = {(lit.language, str(lit)) for lit in g.objects(waste, SKOS.altLabel)}
+    assert {("pt", "coleta seletiva"), ("pt", "reciclagem"), ("pt", "compostagem")} <= alts
 
 
 @pytest.mark.parametrize(

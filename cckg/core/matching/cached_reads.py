@@ -10,7 +10,7 @@ from typing import Any
 
 from rdflib import URIRef
 
-from cckg.core import iris
+from cckg.core import iris, text_analysis
 from cckg.core.matching.model import Holder, Props, StoreCache, Values
 from cckg.core.matching.queries import int_of, run
 from cckg.core.store import Store
@@ -63,10 +63,11 @@ def read_offers(store: Store, targets: Sequence[str], cache: StoreCache) -> dict
 
 
 def words_in(
-    store: Store, solutions: Sequence[str], terms: Sequence[str], cache: StoreCache
+    store: Store, solutions: Sequence[str], terms: Mapping[str, str], cache: StoreCache
 ) -> dict[str, set[str]]:
-    """solution -> the need's word stems found in its text (title, summary, outcomes,
-    lower-cased: the test of match_solution_terms), from texts kept per store version."""
+    """solution -> the need's word stems (``terms``: stem -> the word as written) found in its
+    text (title, summary, outcomes, lower-cased) on word boundaries, the test of
+    match_solution_terms (``text_analysis.term_pattern``), from texts kept per store version."""
     missing = sorted({s for s in solutions if s not in cache.texts})
     if missing:
         texts: dict[str, list[str]] = {s: [] for s in missing}
@@ -76,10 +77,11 @@ def words_in(
         # One string per solution; the newline keeps a stem from spanning two texts.
         cache.texts.update((s, "\n".join(found)) for s, found in texts.items())
         cache.trim()
+    patterns = {t: text_analysis.term_regex(t, word) for t, word in terms.items()}
     out: dict[str, set[str]] = {}
     for s in solutions:
         text = cache.texts.get(s, "")
-        out[s] = {t for t in terms if t in text}
+        out[s] = {t for t, rx in patterns.items() if t in text and rx.search(text)}
     return out
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pycountry
 from rdflib import URIRef
 
-from cckg.core import geonames, i18n, iris, text_analysis
+from cckg.core import geonames, i18n, iris, places, text_analysis
 from cckg.core.matching import reasons as say
 from cckg.core.matching.cached_reads import read_props
 from cckg.core.matching.factors import words_only_bound
@@ -141,8 +141,8 @@ class Matcher:
 
     def warm_up(self) -> None:
         """Load what the first match would otherwise load: the theme labels and countries,
-        the sentence index and encoder, the GeoNames name index (about 0.5-3 s) and the
-        country names."""
+        the sentence index and encoder, the GeoNames name index (about 0.5-3 s), the
+        country names and the language detector."""
         self.vocabulary  # noqa: B018
         self.country_table  # noqa: B018
         if self.weights.semantic > 0:
@@ -151,6 +151,7 @@ class Matcher:
             shared_encoder().warm_up()
         geonames.candidates("Köln")
         text_analysis.find_countries(text_analysis.tokenize("Jordan"))
+        text_analysis.language_detection.warm_up()  # its models: about 4 s
 
     def themes(self, langs: Sequence[str] = ("en",)) -> list[tuple[str, str, str]]:
         """(IRI, slug, label) of every theme, by label: for forms."""
@@ -210,7 +211,8 @@ class Matcher:
     # ------------------------------------------------------------ the asking city
 
     def resolve_city(self, value: str) -> Place:
-        """The asking city from an IRI, a GeoNames id, a curated slug or a name."""
+        """The asking city from an IRI, a GeoNames id, a curated slug or a name (a curated
+        municipality's names first, ``cckg.core.places``, then GeoNames')."""
         value = value.strip()
         candidates: list[str] = []
         if value.startswith(("http://", "https://")):
@@ -229,12 +231,17 @@ class Matcher:
         if value.startswith(("http://", "https://")) or value.isdigit():
             raise MatchError("city", f"unknown city {value!r}")
         name, _, country = value.partition(",")
+        # A curated municipality by slug or name before GeoNames (which lacks the small ones).
+        curated = places.find_curated_city(name.strip(), country.strip() or None)
+        place = self._city_place(f"{self.base}id/city/{curated}") if curated else None
+        if place is not None:
+            return place
         gid = geonames.resolve_city(name.strip(), country.strip() or None)
         if gid is None:
             raise MatchError(
                 "city",
-                f"no city called {name.strip()!r} among the GeoNames cities: check the "
-                "spelling, or give a GeoNames id or city IRI",
+                f"no city called {name.strip()!r} among the curated municipalities and the "
+                "GeoNames cities: check the spelling, or give a GeoNames id or city IRI",
             )
         place = self._city_place(f"{self.base}id/city/{gid}")
         if place is None:  # pragma: no cover - geonames ids always resolve
@@ -301,7 +308,7 @@ class Matcher:
             place = self.resolve_city(req.city)
             place.city_source = "parameter"
 
-        analysis = text_analysis.analyse(text, vocab, req.langs[0] if req.langs else "en")
+        analysis = text_analysis.analyse(text, vocab, req.langs[0] if req.langs else None)
         vector = None
         if text and self.weights.semantic > 0:
             vector = shared_encoder().encode_query(text)

@@ -13,7 +13,7 @@ from typing import Any
 
 from rdflib import Literal, URIRef
 
-from cckg.core import iris
+from cckg.core import iris, text_analysis
 from cckg.core.matching.cached_reads import read_offers, read_props, words_in
 from cckg.core.matching.model import Candidate, Context, CountryInfo, Job, Place, Props, Value
 from cckg.core.matching.queries import (
@@ -89,7 +89,10 @@ def retrieve(
     pool = _Pool(kinds, agents)
     found: dict[str, set[str]] = {}
     if terms and (complete or scan_words):
-        term_rows = {"term": [Literal(t) for t in terms]}
+        term_rows = {
+            "term": [Literal(t) for t in terms],
+            "pattern": [Literal(text_analysis.term_pattern(t, job.terms[t])) for t in terms],
+        }
         for row in run(store, "match_solution_terms", rows=term_rows):
             found.setdefault(row["candidate"], set()).add(row["term"])
     # Hop 1: who stands behind each theme holder; the facts of the solutions.
@@ -149,7 +152,7 @@ def _read_facts(
     all_offers = {o for found_offers in offers.values() for o in found_offers}
     read_props(store, props, [*candidates, *solutions, *all_offers], cache)
     if found is None:
-        found = words_in(store, list(solutions), list(terms), cache)
+        found = words_in(store, list(solutions), terms, cache)
     for iri, stems in found.items():
         if stems and iri in solutions:
             solutions[iri].facts["terms"] = stems

@@ -150,7 +150,7 @@ def _shortlist(
     holders = cache.holders
     wanted = {k for kind in kinds for k in HOLDER_KINDS.get(kind, ())}
     best = _holder_fits(themes, values, cache, wanted)
-    share = _words_shares(ctx, best, list(job.terms), cache)
+    share = _words_shares(ctx, best, job.terms, cache)
     close = semantic_fits(w, job, best, cache)
 
     def theme(fits: Mapping[str, float], found: float, semantic: float) -> float:
@@ -232,7 +232,7 @@ def semantic_fits(
 
 
 def _words_shares(
-    ctx: Context, best: Mapping[str, Fits], terms: Sequence[str], cache: StoreCache
+    ctx: Context, best: Mapping[str, Fits], terms: Mapping[str, str], cache: StoreCache
 ) -> dict[str, float]:
     """The share of the need's words found (``factors.words_share``) in the solutions among
     the holders, and for an offer in the solutions it is based on."""
