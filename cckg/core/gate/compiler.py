@@ -24,7 +24,8 @@ from cckg.core.gate.compiled import (
     Unit,
     generic_message,
 )
-from cckg.core.gate.constraints import ConstraintCompiler, sorted_terms
+from cckg.core.gate.constraints import ConstraintCompiler
+from cckg.core.store import sorted_terms
 
 _TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
 _VALUE_CONSTRAINTS = (

@@ -10,17 +10,17 @@ of values of a focus node, closed shapes, and whole shapes (:meth:`conforms`, fo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import pyoxigraph as ox
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH
-from rdflib.term import Identifier, Node
+from rdflib.term import Node
 
 from cckg.core.gate.compiled import ILL, ISA_PATH, META_GRAPH, not_allowed
 from cckg.core.gate.datatypes import NEVER_ILL
-from cckg.core.store import solutions
+from cckg.core.store import solutions, sorted_terms
 
 NODE_KINDS: dict[Node, str] = {
     SH.IRI: "isIRI({v})",
@@ -42,17 +42,6 @@ MAX_CHAIN = 5  # counts are compiled to chains of distinct values: maxCount 4 ne
 Fail = tuple[URIRef, str]
 # (component, violated-expression or None, aggregate query or None) of a focus-level one
 FocusFail = tuple[URIRef, str | None, str | None]
-
-
-def sorted_terms(nodes: Iterable[Node]) -> list[Identifier]:
-    """Nodes of a shapes graph in rdflib's order of terms. A parsed graph holds only terms
-    (IRIs, blank nodes, literals); anything else (a formula) has no such order: TypeError."""
-    terms: list[Identifier] = []
-    for n in nodes:
-        if not isinstance(n, Identifier):
-            raise TypeError(f"not an RDF term: {n!r}")
-        terms.append(n)
-    return sorted(terms)
 
 
 class ConstraintCompiler:

@@ -30,6 +30,7 @@ from cckg.core.store.terms import (
     Term,
     construct_triples,
     solutions,
+    sorted_terms,
     spo,
     to_oxigraph,
     to_rdflib,
@@ -48,6 +49,7 @@ def open_store(settings: Settings | None = None, read_only: bool = False) -> Sto
 __all__ = [
     "EMPTY_GRAPH", "PENDING", "Dataset", "EmbeddedStore", "OxResult", "OxTerm", "Part",
     "QuerySyntaxError", "RemoteStore", "Row", "Store", "StoreError", "Term", "TermRow",
-    "canonical_hash", "construct_triples", "is_public_graph", "open_store", "solutions", "spo",
-    "staging_name", "to_oxigraph", "to_rdflib", "without_dataset_clauses", "written",
+    "canonical_hash", "construct_triples", "is_public_graph", "open_store", "solutions",
+    "sorted_terms", "spo", "staging_name", "to_oxigraph", "to_rdflib", "without_dataset_clauses",
+    "written",
 ]  # fmt: skip

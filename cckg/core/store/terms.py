@@ -3,12 +3,12 @@ pyoxigraph."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import overload
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.term import Node
+from rdflib.term import Identifier, Node
 
 # A term of a query result: rdflib's (``Row`` values) and pyoxigraph's (``TermRow`` values).
 Term = URIRef | BNode | Literal
@@ -37,6 +37,18 @@ def to_rdflib(term: OxTerm | ox.Triple | None) -> Term | None:
             return Literal(term.value)
         return Literal(term.value, datatype=URIRef(dt))
     raise TypeError(f"unsupported term {term!r}")
+
+
+def sorted_terms(nodes: Iterable[Node]) -> list[Identifier]:
+    """Nodes of a parsed graph in rdflib's order of terms (``sorted`` on rdflib's ``Node``
+    type does not type-check). A parsed graph holds only terms (IRIs, blank nodes, literals);
+    anything else (a formula) has no such order: TypeError."""
+    terms: list[Identifier] = []
+    for n in nodes:
+        if not isinstance(n, Identifier):
+            raise TypeError(f"not an RDF term: {n!r}")
+        terms.append(n)
+    return sorted(terms)
 
 
 def to_oxigraph(term: Node) -> OxTerm:
