@@ -110,9 +110,9 @@ def render_namespace_module(ontology_path: Path = DEFAULT_ONTOLOGY) -> str:
         title = next((t for cls, t in _GROUPS if cls in types), "Other terms")
         groups[title].append(term)
 
-    title = graph.value(URIRef(ONTOLOGY_NS.rstrip("#")), URIRef("http://purl.org/dc/terms/title"))
+    heading = graph.value(URIRef(ONTOLOGY_NS.rstrip("#")), URIRef("http://purl.org/dc/terms/title"))
     out = [_HEADER, "", "class CCKG(DefinedNamespace):"]
-    out.append(f'    """{title or "cckg ontology"}: {ONTOLOGY_NS}"""')
+    out.append(f'    """{heading or "cckg ontology"}: {ONTOLOGY_NS}"""')
     out += ["", "    _fail = True", f'    _NS = Namespace("{ONTOLOGY_NS}")']
     extras: list[str] = []
     for section, members in groups.items():

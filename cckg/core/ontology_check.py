@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import owlready2
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.term import Node
 
 from cckg.core.resources import resource_dir
 
@@ -234,10 +235,11 @@ def _disjoint_type_clashes(graph: Graph) -> list[str]:
 
 def _functional_data_clashes(graph: Graph) -> list[str]:
     causes = []
-    for prop in sorted(graph.subjects(RDF.type, OWL.FunctionalProperty)):
-        if (prop, RDF.type, OWL.DatatypeProperty) not in graph or isinstance(prop, BNode):
+    functional = graph.subjects(RDF.type, OWL.FunctionalProperty)
+    for prop in sorted(p for p in functional if isinstance(p, URIRef)):
+        if (prop, RDF.type, OWL.DatatypeProperty) not in graph:
             continue
-        values: dict[object, set[Literal]] = {}
+        values: dict[Node, set[Literal]] = {}
         for s, o in graph.subject_objects(prop):
             if isinstance(o, Literal):
                 values.setdefault(s, set()).add(o)
@@ -254,8 +256,9 @@ def _via(graph: Graph, cls: URIRef, via: dict[URIRef, URIRef]) -> str:
     return "" if via[cls] == cls else f" (as a {_n(graph, via[cls])})"
 
 
-def _n(graph: Graph, iri: URIRef) -> str:
-    return graph.namespace_manager.normalizeUri(iri)
+def _n(graph: Graph, term: Node) -> str:
+    """An IRI as a prefixed name (or <iri>); a blank node as <label>."""
+    return graph.namespace_manager.normalizeUri(str(term))
 
 
 def main() -> int:

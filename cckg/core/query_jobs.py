@@ -152,7 +152,9 @@ def _convert_results(json_body: bytes, fmt: str, truncated: bool, count: int) ->
     target, media = RESULT_FORMATS.get(fmt, RESULT_FORMATS["json"])
     if target != ox.QueryResultsFormat.JSON:
         parsed = ox.parse_query_results(json_body, format=ox.QueryResultsFormat.JSON)
-        json_body = parsed.serialize(format=target)
+        converted = parsed.serialize(format=target)
+        assert converted is not None  # no output given: the bytes are returned
+        json_body = converted
     return QueryOutcome(ok=True, media_type=media, body=json_body, truncated=truncated, count=count)
 
 

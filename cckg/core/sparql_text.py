@@ -9,7 +9,7 @@ pattern, that gives the same rows as pyoxigraph's native substitutions.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
@@ -31,7 +31,7 @@ def term_n3(term: Node) -> str:
     raise ValueError(f"cannot bind {type(term).__name__} values")
 
 
-def _scan(query: str):
+def _scan(query: str) -> Iterator[tuple[int, str]]:
     """Yield (index, char) for characters outside IRIs, strings and comments."""
     i, n = 0, len(query)
     while i < n:

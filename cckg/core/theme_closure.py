@@ -41,9 +41,9 @@ def closure(graph: Graph) -> set[tuple[URIRef, URIRef]]:
     skos:narrower) of one or more steps."""
     up: dict[URIRef, set[URIRef]] = defaultdict(set)
     for child, parent in graph.subject_objects(SKOS.broader):
-        up[URIRef(child)].add(URIRef(parent))
+        up[URIRef(str(child))].add(URIRef(str(parent)))
     for parent, child in graph.subject_objects(SKOS.narrower):
-        up[URIRef(child)].add(URIRef(parent))
+        up[URIRef(str(child))].add(URIRef(str(parent)))
     pairs: set[tuple[URIRef, URIRef]] = set()
     for start in list(up):
         seen: set[URIRef] = set()

@@ -138,7 +138,7 @@ def stored_hashes(store: Store) -> dict[URIRef, str]:
         {"p": CCKG_CONTENT_HASH},
         dataset="all",
     )
-    return {r["g"]: str(r["h"]) for r in rows}
+    return {g: str(r["h"]) for r in rows if isinstance(g := r["g"], URIRef)}
 
 
 def content_of(data: OxGraph | Graph) -> tuple[Part, str]:
@@ -289,10 +289,11 @@ class Writer:
         when = when or datetime.now(UTC)
         sources = write.sources
         datas = datas if datas is not None else [as_oxgraph(s.public) for s in sources]
-        if self.store is None:
+        store = self.store
+        if store is None:
             raise RuntimeError("no store to write to")
-        with write_lock(self.store):
-            self._check_expected(write.expected)
+        with write_lock(store):
+            self._check_expected(store, write.expected)
             for data in datas:  # N-Triples to hash and write, while the gate runs
                 data.start_dump()
             violations = self.validate(write, datas, progress)
@@ -304,26 +305,26 @@ class Writer:
                     writes.append(GraphWrite(iris.private_graph(self.base), src.private, origin))
                 else:
                     writes.append(GraphWrite(iris.graph(src.graph_name, self.base), data, origin))
-            private = self._merged_private(sources, datas)
+            private = self._merged_private(store, sources, datas)
             if private is not None:
                 # several sources' contact data: no one origin, only the content hash
                 writes.append(GraphWrite(iris.private_graph(self.base), private, None))
             report = write_graphs(
-                self.store, writes, write.drops, when=when, skip_unchanged=skip_unchanged
+                store, writes, write.drops, when=when, skip_unchanged=skip_unchanged
             )
             report.private_triples = len(private) if private is not None else 0
             return report
 
-    def _check_expected(self, expected: dict[URIRef, str | None]) -> None:
+    def _check_expected(self, store: Store, expected: dict[URIRef, str | None]) -> None:
         if not expected:
             return
-        stored = stored_hashes(self.store)
+        stored = stored_hashes(store)
         moved = [str(g) for g, h in expected.items() if stored.get(g) != h]
         if moved:
             raise WriteConflictError(sorted(moved))
 
     def _merged_private(
-        self, sources: Sequence[ParsedSource], datas: Sequence[OxGraph]
+        self, store: Store, sources: Sequence[ParsedSource], datas: Sequence[OxGraph]
     ) -> Graph | None:
         """Current private graph minus the written sources' subjects, plus their new data."""
         merging = [(s, d) for s, d in zip(sources, datas, strict=True) if s.graph_name != "private"]
@@ -332,7 +333,7 @@ class Writer:
         keys = set().union(*(d.subject_keys() for _, d in merging))
         subjects = {s for src, _ in merging for s in src.private.subjects()}
         pname = iris.private_graph(self.base)
-        existing = self.store.construct(
+        existing = store.construct(
             "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?private { ?s ?p ?o } }",
             {"private": pname},
             dataset="all",

@@ -17,7 +17,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from cckg.core import iris
-from cckg.core.gate.check import Gate
+from cckg.core.gate.check import Gate, Progress
 from cckg.core.gate.model import (
     LoadRejectedError,
     Location,
@@ -151,7 +151,7 @@ class Loader:
     def ontology(self) -> Graph:
         return self.gate.ontology
 
-    def _bar(self, total: int, desc: str):
+    def _bar(self, total: int, desc: str) -> Progress:
         return _progress(total, desc, self.quiet)  # looked up at call time (bench replaces it)
 
     def validate(self, sources: list[ParsedSource]) -> list[Violation]:
@@ -195,7 +195,7 @@ class Loader:
         return report
 
 
-def _progress(total: int, desc: str, quiet: bool):
+def _progress(total: int, desc: str, quiet: bool) -> Progress:
     # Start-up: tqdm costs about 0.1 s to import, and only a load on a terminal shows a bar.
     from tqdm import tqdm
 

@@ -363,7 +363,8 @@ def _need_check(rec: Rec) -> None:
         raise rec.error("needed_by", "a need needs 'needed_by' (an institution) or a 'city'")
     if rec.one("needed_by") is None:
         for target in rec.ctx.public.objects(rec.subject, CCKG.city):
-            rec.add(CCKG.neededBy, target)
+            if isinstance(target, URIRef):  # a city is an IRI
+                rec.add(CCKG.neededBy, target)
 
 
 def _offer_check(rec: Rec) -> None:

@@ -140,6 +140,8 @@ def serialize(
 ) -> bytes:
     """The graph in the chosen RDF format; JSON-LD is compacted with the published context."""
     fmt = choice.representation.rdflib_format
+    if fmt is None:  # the callers serve HTML themselves
+        raise ValueError(f"{choice.representation.media_type} is not an RDF serialisation")
     if fmt == "json-ld":
         return jsonld_bytes(graph, context_url, context, main)
     if fmt == "turtle":

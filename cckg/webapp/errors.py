@@ -116,7 +116,7 @@ def init_app(app: Flask) -> None:
         return render(WebError(e.description or "", e.code or 500))
 
     @app.errorhandler(Exception)
-    def unexpected(e: Exception) -> Response:
+    def unexpected(e: Exception) -> Response | tuple[Response, int]:
         log.exception("unhandled error on %s %s", request.method, request.path)
         if _wants_json():
             return jsonify({"status": 500, "error": "Internal Server Error"}), 500

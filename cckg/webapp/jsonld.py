@@ -20,6 +20,7 @@ from rdflib.term import Node
 from cckg.core.prefixes import PREFIXES
 from cckg.core.resources import resource_dir
 from cckg.core.settings import ONTOLOGY_NS
+from cckg.core.store import sorted_terms
 
 # External properties: term -> (compact IRI, values are IRIs). Names must not clash with the
 # ontology's local names (checked when the context is built).
@@ -110,7 +111,7 @@ def build_context(ontology: Path | None = None) -> dict[str, Any]:
     """The context document ``{"@context": {...}}``; raises ValueError on a term clash."""
     graph = Graph().parse(ontology or resource_dir("ontology") / "cckg.ttl", format="turtle")
     terms: dict[str, Any] = dict(PREFIXES)
-    for subject in sorted(set(graph.subjects(RDF.type, None))):
+    for subject in sorted_terms(set(graph.subjects(RDF.type, None))):
         iri = str(subject)
         if not iri.startswith(ONTOLOGY_NS) or iri == ONTOLOGY_NS:
             continue
@@ -201,7 +202,7 @@ class Compactor:
                 node["@type"] = types[0] if len(types) == 1 else types
             for p in sorted(set(graph.predicates(s)) - {RDF.type}, key=str):
                 key, coerced = self.terms.get(str(p), (self.compact_iri(str(p)), False))
-                values = [self.value(o, coerced) for o in sorted(graph.objects(s, p))]
+                values = [self.value(o, coerced) for o in sorted_terms(graph.objects(s, p))]
                 node[key] = values[0] if len(values) == 1 else values
             out.append(node)
         return out

@@ -126,7 +126,7 @@ def property_labels() -> dict[str, str]:
     def compute() -> dict[str, str]:
         rows = get_store().select(helper("internal/list_property_labels"), dataset="public")
         out: dict[str, str] = {}
-        for r in sorted(rows, key=lambda r: (r["label"].language != "en", str(r["label"]))):
+        for r in sorted(rows, key=lambda r: (_language(r["label"]) != "en", str(r["label"]))):
             out.setdefault(str(r["p"]), str(r["label"]))
         return out
 
@@ -151,7 +151,18 @@ def rdf_response(
     return caching.set_validators(response, etag, version)
 
 
-def not_modified_response(choice, path, offered, etag, version, canonical=None) -> Response:
+def _language(term: Node) -> str | None:
+    return term.language if isinstance(term, Literal) else None
+
+
+def not_modified_response(
+    choice: conneg.Choice,
+    path: str,
+    offered: Iterable[conneg.Representation],
+    etag: str,
+    version: caching.StoreVersion,
+    canonical: str | None = None,
+) -> Response:
     response = Response(status=304)
     conneg.decorate(response, choice, path, tuple(offered), canonical)
     return caching.set_validators(response, etag, version)

@@ -29,7 +29,7 @@ import queue
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, request
@@ -176,11 +176,15 @@ class AccessLog:
     def __init__(self, wsgi_app: Callable[..., Iterable[bytes]]):
         self.wsgi_app = wsgi_app
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterator[bytes]:
         started = time.perf_counter()
         seen: dict[str, Any] = {"status": 0, "bytes": 0}
 
-        def _start(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
+        def _start(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], object]:  # WSGI's write()
             seen["status"] = int(status.split(" ", 1)[0])
             return start_response(status, headers, exc_info)
 

@@ -15,6 +15,7 @@ When in doubt the scan errs towards refusing: text it cannot tokenize stays visi
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -78,7 +79,7 @@ class QueryInfo:
         return bool(self.from_graphs or self.from_named)
 
 
-def _tokens(text: str):
+def _tokens(text: str) -> Iterator[tuple[str | None, str]]:
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup
         if kind in ("ws", "comment"):
@@ -152,9 +153,9 @@ def scan(query: str, base: str | None = None) -> QueryInfo:
             nxt = next_tok()
             named = nxt is not None and nxt[0] == "word" and nxt[1].upper() == "NAMED"
             target = next_tok() if named else nxt
-            iri = _resolve(target, prefixes, base) if target else None
-            if iri is not None:
-                (info.from_named if named else info.from_graphs).append(iri)
+            graph = _resolve(target, prefixes, base) if target else None
+            if graph is not None:
+                (info.from_named if named else info.from_graphs).append(graph)
         elif info.form is None and upper in QUERY_FORMS | UPDATE_FORMS:
             info.form = upper
     return info

@@ -18,7 +18,7 @@ from cckg.core.matching import Matcher
 from cckg.core.query_jobs import DEFAULT_MAX_BYTES, QueryJob
 from cckg.core.search import SearchIndex
 from cckg.core.search.service import SearchService
-from cckg.core.store import Row, Store, to_rdflib
+from cckg.core.store import Row, Store, solutions, to_rdflib
 from cckg.core.store.runners import QueryRunner, runner_for
 
 GRAPHS = "cckg_public_graphs"
@@ -139,10 +139,9 @@ def limited_select(text: str, app: Flask | None = None) -> tuple[list[Row], bool
         if outcome.error_kind in ("store", "unavailable", "remote"):
             raise QueryLimitError(503, "the store is not available right now", 5)
         raise QueryLimitError(500, "the query could not be evaluated")
-    parsed = ox.parse_query_results(outcome.body, format=ox.QueryResultsFormat.JSON)
+    parsed = solutions(ox.parse_query_results(outcome.body, format=ox.QueryResultsFormat.JSON))
     names = [v.value for v in parsed.variables]
-    rows = [
-        {n: to_rdflib(sol[n]) for n in names if sol[n] is not None}  # type: ignore[misc]
-        for sol in parsed
+    rows: list[Row] = [
+        {n: to_rdflib(sol[n]) for n in names if sol[n] is not None} for sol in parsed
     ]
     return rows, outcome.truncated

@@ -25,6 +25,7 @@ from cckg.core.gate.compiled import (
     generic_message,
 )
 from cckg.core.gate.constraints import ConstraintCompiler
+from cckg.core.store import sorted_terms
 
 _TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
 _VALUE_CONSTRAINTS = (
@@ -111,7 +112,7 @@ class ShapesCompiler(ConstraintCompiler):
         stray -= set(self.shape_nodes)
         if stray:
             raise ValueError(
-                f"{sorted(stray)[0].n3()} has constraints but is no shape: give it a type "
+                f"{sorted_terms(stray)[0].n3()} has constraints but is no shape: give it a type "
                 "sh:NodeShape/sh:PropertyShape, a target or a reference"
             )
 
@@ -188,14 +189,14 @@ class ShapesCompiler(ConstraintCompiler):
         g = self.g
         parts = []
         classes = self._classes(s)
-        for c in sorted(classes):
+        for c in sorted_terms(classes):
             parts.append(f"{{ ?this {ISA_PATH}{c.n3()} }}")
-        nodes = sorted(g.objects(s, SH.targetNode))
+        nodes = sorted_terms(g.objects(s, SH.targetNode))
         if nodes:
             parts.append("{ VALUES ?this { " + " ".join(n.n3() for n in nodes) + " } }")
-        for p in sorted(g.objects(s, SH.targetSubjectsOf)):
+        for p in sorted_terms(g.objects(s, SH.targetSubjectsOf)):
             parts.append(f"{{ ?this {p.n3()} {self.var('o')} }}")
-        for p in sorted(g.objects(s, SH.targetObjectsOf)):
+        for p in sorted_terms(g.objects(s, SH.targetObjectsOf)):
             parts.append(f"{{ {self.var('s')} {p.n3()} ?this }}")
         if any(isinstance(n, BNode) for n in (*classes, *nodes)):
             raise NotImplementedError(f"blank node targets on {s.n3()}")
@@ -250,14 +251,14 @@ class ShapesCompiler(ConstraintCompiler):
             allowed = self.closed_allowed(s)
             if allowed is not None:
                 unit.closed = Closed(s, allowed, self.severity(s), self.messages(s))
-            for c in sorted(self.g.objects(s, SH.sparql)):
+            for c in sorted_terms(self.g.objects(s, SH.sparql)):
                 if not self.deactivated(c):
                     unit.sparql.append(self._sparql(s, c))
         for ps in props:
-            path_node = self.one(ps, SH.path)
+            path_node = self.required(ps, SH.path)
             path = self.path(path_node)
-            for comp, expr, agg in self.focus_fails(ps, "?this", (ps,), top=True):
-                unit.focus_checks.append(self._check(ps, comp, expr, path_node, False, agg))
+            for comp, chain, agg in self.focus_fails(ps, "?this", (ps,), top=True):
+                unit.focus_checks.append(self._check(ps, comp, chain, path_node, False, agg))
             checks = [
                 self._check(ps, comp, expr, path_node, False)
                 for comp, expr in self.value_fails(ps, "?value", (ps,))

@@ -20,8 +20,9 @@ from rdflib.term import Node
 
 from cckg.core.gate.compiled import ILL, ISA_PATH, META_GRAPH, not_allowed
 from cckg.core.gate.datatypes import NEVER_ILL
+from cckg.core.store import solutions, sorted_terms
 
-NODE_KINDS = {
+NODE_KINDS: dict[Node, str] = {
     SH.IRI: "isIRI({v})",
     SH.BlankNode: "isBlank({v})",
     SH.Literal: "isLiteral({v})",
@@ -64,18 +65,25 @@ class ConstraintCompiler:
             raise ValueError(f"{node.n3()} is not an RDF list")
         return list(Collection(self.g, node))
 
-    def one(self, s: Node, p: URIRef) -> Node | None:
+    def one(self, s: Node, p: Node) -> Node | None:
         values = set(self.g.objects(s, p))
         if len(values) > 1:
             raise ValueError(f"{s.n3()} has more than one {p.n3()}")
         return next(iter(values), None)
+
+    def required(self, s: Node, p: Node) -> Node:
+        """The one value of ``p`` on ``s``, which must be there."""
+        value = self.one(s, p)
+        if value is None:
+            raise ValueError(f"{s.n3()} has no {p.n3()}")
+        return value
 
     def deactivated(self, s: Node) -> bool:
         d = self.one(s, SH.deactivated)
         return isinstance(d, Literal) and d.value is True
 
     def severity(self, s: Node) -> URIRef:
-        sev = next(iter(sorted(self.g.objects(s, SH.severity))), SH.Violation)
+        sev = next(iter(sorted_terms(self.g.objects(s, SH.severity))), SH.Violation)
         return sev if isinstance(sev, URIRef) else SH.Violation
 
     def messages(self, s: Node) -> tuple[Literal, ...]:
@@ -103,14 +111,18 @@ class ConstraintCompiler:
             return "(" + "/".join(self.path(i) for i in items) + ")"
         keys = set(g.predicates(node, None))
         if len(keys) != 1:
-            raise NotImplementedError(f"SHACL path {node.n3()} with {sorted(keys)}")
+            raise NotImplementedError(f"SHACL path {node.n3()} with {sorted_terms(keys)}")
         (key,) = keys
-        inner = self.one(node, key)
+        inner = self.required(node, key)
         if key == SH.inversePath:
             return f"^({self.path(inner)})"
         if key == SH.alternativePath:
             return "(" + "|".join(self.path(i) for i in self.list_of(inner)) + ")"
-        suffix = {SH.zeroOrMorePath: "*", SH.oneOrMorePath: "+", SH.zeroOrOnePath: "?"}
+        suffix: dict[Node, str] = {
+            SH.zeroOrMorePath: "*",
+            SH.oneOrMorePath: "+",
+            SH.zeroOrOnePath: "?",
+        }
         if key in suffix:
             return f"({self.path(inner)}){suffix[key]}"
         raise NotImplementedError(f"SHACL path kind {key.n3()}")
@@ -135,7 +147,7 @@ class ConstraintCompiler:
     def _type_fails(self, s: Node, v: str) -> list[Fail]:
         """sh:class, sh:datatype, sh:nodeKind."""
         out: list[Fail] = []
-        for cls in sorted(self.g.objects(s, SH["class"])):
+        for cls in sorted_terms(self.g.objects(s, SH["class"])):
             self.literal_n3(cls, "sh:class")
             out.append(
                 (
@@ -157,7 +169,7 @@ class ConstraintCompiler:
         """sh:pattern (+ sh:flags), sh:minLength, sh:maxLength."""
         out: list[Fail] = []
         flags = self.one(s, SH.flags)
-        for pattern in sorted(self.g.objects(s, SH.pattern)):
+        for pattern in sorted_terms(self.g.objects(s, SH.pattern)):
             out.append((SH.PatternConstraintComponent, self.pattern_fails(pattern, flags, v)))
         for pred, comp, op in (
             (SH.minLength, SH.MinLengthConstraintComponent, ">="),
@@ -175,7 +187,7 @@ class ConstraintCompiler:
         """sh:minInclusive, sh:maxInclusive, sh:minExclusive, sh:maxExclusive."""
         out: list[Fail] = []
         for pred, (op, comp) in _RANGES.items():
-            for bound in sorted(self.g.objects(s, pred)):
+            for bound in sorted_terms(self.g.objects(s, pred)):
                 if not isinstance(bound, Literal):
                     raise ValueError(f"{pred.n3()} must be a literal on {s.n3()}")
                 out.append((comp, f"!COALESCE({v} {op} {bound.n3()}, false)"))
@@ -200,21 +212,21 @@ class ConstraintCompiler:
             members = [self.literal_n3(x, "sh:in") for x in self.list_of(allowed)]
             tests = " || ".join(f"sameTerm({v}, {m})" for m in members) or "false"
             out.append((SH.InConstraintComponent, f"!({tests})"))
-        for node in sorted(g.objects(s, SH.node)):
+        for node in sorted_terms(g.objects(s, SH.node)):
             out.append((SH.NodeConstraintComponent, "!" + self.conforms(node, v, stack)))
-        for node in sorted(g.objects(s, SH["not"])):
+        for node in sorted_terms(g.objects(s, SH["not"])):
             out.append((SH.NotConstraintComponent, self.conforms(node, v, stack)))
-        for lst in sorted(g.objects(s, SH["and"])):
+        for lst in sorted_terms(g.objects(s, SH["and"])):
             each = [self.conforms(m, v, stack) for m in self.list_of(lst)]
             out.append((SH.AndConstraintComponent, "!(" + (" && ".join(each) or "true") + ")"))
-        for lst in sorted(g.objects(s, SH["or"])):
+        for lst in sorted_terms(g.objects(s, SH["or"])):
             each = [self.conforms(m, v, stack) for m in self.list_of(lst)]
             out.append((SH.OrConstraintComponent, "!(" + (" || ".join(each) or "false") + ")"))
-        for lst in sorted(g.objects(s, SH.xone)):
+        for lst in sorted_terms(g.objects(s, SH.xone)):
             each = [f"IF({self.conforms(m, v, stack)}, 1, 0)" for m in self.list_of(lst)]
             out.append((SH.XoneConstraintComponent, "(" + (" + ".join(each) or "0") + ") != 1"))
         if not self.is_property(s):
-            for val in sorted(g.objects(s, SH.hasValue)):
+            for val in sorted_terms(g.objects(s, SH.hasValue)):
                 term = self.literal_n3(val, "sh:hasValue")
                 out.append((SH.HasValueConstraintComponent, f"!sameTerm({v}, {term})"))
         return out
@@ -266,7 +278,7 @@ class ConstraintCompiler:
         (``f`` is the unit's ?this) also gets an aggregate query and may lack the expression
         (counts too big for a chain); nested ones always have the expression.
         """
-        path = self.path(self.one(ps, SH.path))
+        path = self.path(self.required(ps, SH.path))
         return [
             *self._count_fails(ps, f, path, top),
             *self._unique_lang_fails(ps, f, path, top),
@@ -365,7 +377,7 @@ class ConstraintCompiler:
     def _has_value_fails(self, ps: Node, f: str, path: str) -> list[FocusFail]:
         """sh:hasValue of a property shape: some value is the given term."""
         out: list[FocusFail] = []
-        for val in sorted(self.g.objects(ps, SH.hasValue)):
+        for val in sorted_terms(self.g.objects(ps, SH.hasValue)):
             term = self.literal_n3(val, "sh:hasValue")
             h = self.var("h")
             out.append(
@@ -406,7 +418,7 @@ class ConstraintCompiler:
             raise NotImplementedError(f"sh:sparql inside sh:node/sh:or/... ({s.n3()})")
         parts: list[str] = []
         if self.is_property(s):
-            path = self.path(self.one(s, SH.path))
+            path = self.path(self.required(s, SH.path))
             w = self.var("w")
             fails = [f"COALESCE({e}, true)" for _c, e in self.value_fails(s, w, stack)]
             fails += ["!" + self.conforms(child, w, stack) for child in self.children(s)]
@@ -424,6 +436,6 @@ class ConstraintCompiler:
 
 def check_regex(args: str) -> None:
     """Fail at compile time for a regex the SPARQL engine cannot run (lookaround, ...)."""
-    row = next(iter(ox.Store().query(f'SELECT (REGEX("", {args}) AS ?ok) {{}}')))
+    row = next(iter(solutions(ox.Store().query(f'SELECT (REGEX("", {args}) AS ?ok) {{}}'))))
     if row["ok"] is None:
         raise NotImplementedError(f"sh:pattern {args} is not a valid SPARQL (XPath) regex")

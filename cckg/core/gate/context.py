@@ -48,7 +48,9 @@ def store_types(store: Store) -> StoreTypes:
                 f"SELECT ?s ?t WHERE {{ VALUES ?s {{ {values} }} ?s a ?t }}", dataset="all"
             )
             for row in rows:
-                out.setdefault(row["s"], set()).add(row["t"])
+                s, t = row["s"], row["t"]
+                if isinstance(s, URIRef) and isinstance(t, URIRef):  # as graph_types()
+                    out.setdefault(s, set()).add(t)
         return out
 
     return lookup

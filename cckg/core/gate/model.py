@@ -128,11 +128,11 @@ def record_key(subject: Node) -> Node:
     return subject
 
 
-def locator(source: ParsedSource) -> Callable[[Node], Location]:
+def locator(source: ParsedSource) -> Callable[[Node | None], Location]:
     """Where the record of a focus node was written: its source's location for it, else the
     file (with the subject's line where the source can find it) and the node."""
 
-    def locate(node: Node) -> Location:
+    def locate(node: Node | None) -> Location:
         key = record_key(node) if node is not None else None
         loc = source.locations.get(key) if isinstance(key, URIRef) else None
         if loc is not None:

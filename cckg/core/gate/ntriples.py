@@ -40,8 +40,9 @@ def fast_triples(graph: Graph) -> Iterable[tuple[Node, Node, Node]]:
     store = graph.store
     if type(graph) is Graph and type(store) is Memory:
         try:
-            key = store._Memory__ctx_to_str(graph)  # noqa: SLF001
-            triples = store._Memory__contextTriples.get(key)  # noqa: SLF001
+            # rdflib's private (name-mangled) index: not in its types, hence the ignores
+            key = store._Memory__ctx_to_str(graph)  # type: ignore[attr-defined]  # noqa: SLF001
+            triples = store._Memory__contextTriples.get(key)  # type: ignore[attr-defined]  # noqa: SLF001
         except AttributeError:  # another rdflib version
             triples = None
         if triples is not None and len(triples) == len(graph):
@@ -100,8 +101,7 @@ class NQuadsWriter:
             if a is None:
                 a = subjects[s] = iri(s)
             b = iris.get(p) or iri(p)
-            to = type(o)
-            if to is Literal:
+            if type(o) is Literal:
                 lang = o.language
                 if lang:
                     append(f"{a} {b} {escape(o)}@{lang} .\n")
@@ -113,7 +113,7 @@ class NQuadsWriter:
                 c = f"{escape(o)}^^{iris.get(dt) or iri(dt)}"
                 if collect and as_str(dt) in checked and not well_typed(o):
                     ill.append(c)
-            elif to is URIRef:
+            elif type(o) is URIRef:
                 c = iris.get(o) or iri(o)
                 if collect and p not in no_link:
                     linked.add(o)

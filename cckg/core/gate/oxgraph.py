@@ -16,9 +16,10 @@ from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from cckg.core.gate.ntriples import graph_to_ntriples
-from cckg.core.store import to_oxigraph, to_rdflib
+from cckg.core.store import Term, solutions, to_oxigraph, to_rdflib, written
 
 Pattern = tuple[Node | None, Node | None, Node | None]
+Triple = tuple[Term, Term, Term]
 
 
 class OxGraph:
@@ -81,7 +82,7 @@ class OxGraph:
 
     @staticmethod
     def _dump(store: ox.Store) -> bytes:
-        return store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+        return written(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()))
 
     def serialize(self, format: str = "nt", encoding: str | None = "utf-8") -> bytes | str:
         """rdflib's ``Graph.serialize`` for N-Triples (what store writers call)."""
@@ -109,19 +110,21 @@ class OxGraph:
             self._len = len(self.store)
         return self._len
 
-    def triples(self, pattern: Pattern = (None, None, None)) -> Iterator[tuple[Node, Node, Node]]:
+    def triples(self, pattern: Pattern = (None, None, None)) -> Iterator[Triple]:
         s, p, o = (to_oxigraph(t) if t is not None else None for t in pattern)
+        if isinstance(s, ox.Literal) or isinstance(p, ox.BlankNode | ox.Literal):
+            raise TypeError(f"not a triple pattern: {pattern}")  # as pyoxigraph would
         for q in self.store.quads_for_pattern(s, p, o, ox.DefaultGraph()):
             yield to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)
 
-    def __iter__(self) -> Iterator[tuple[Node, Node, Node]]:
+    def __iter__(self) -> Iterator[Triple]:
         return self.triples()
 
     def __contains__(self, triple: Pattern) -> bool:
         return next(self.triples(triple), None) is not None
 
-    def subjects(self, predicate: Node | None = None, object: Node | None = None) -> Iterator[Node]:
-        seen: set[Node] = set()
+    def subjects(self, predicate: Node | None = None, object: Node | None = None) -> Iterator[Term]:
+        seen: set[Term] = set()
         for s, _, _ in self.triples((None, predicate, object)):
             if s not in seen:
                 seen.add(s)
@@ -129,13 +132,17 @@ class OxGraph:
 
     def class_counts(self) -> dict[str, int]:
         """Instances per class IRI (what the load report lists)."""
-        rows = self.store.query("SELECT ?c (COUNT(*) AS ?n) WHERE { ?s a ?c } GROUP BY ?c")
+        rows = solutions(
+            self.store.query("SELECT ?c (COUNT(*) AS ?n) WHERE { ?s a ?c } GROUP BY ?c")
+        )
         return {r["c"].value: int(r["n"].value) for r in rows}
 
     def all_types(self) -> dict[URIRef, set[URIRef]]:
         """Every rdf:type this data states (IRIs only)."""
         out: dict[URIRef, set[URIRef]] = {}
-        rows = self.store.query("SELECT ?s ?t WHERE { ?s a ?t FILTER(isIRI(?s) && isIRI(?t)) }")
+        rows = solutions(
+            self.store.query("SELECT ?s ?t WHERE { ?s a ?t FILTER(isIRI(?s) && isIRI(?t)) }")
+        )
         for r in rows:
             out.setdefault(URIRef(r["s"].value), set()).add(URIRef(r["t"].value))
         return out

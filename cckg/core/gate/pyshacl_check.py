@@ -52,7 +52,7 @@ def _messages(results: Graph, node: Node, shapes: Graph) -> tuple[str, str | Non
 
 
 def violations_from(
-    results: Graph, locate: Callable[[Node], Location], shapes: Graph
+    results: Graph, locate: Callable[[Node | None], Location], shapes: Graph
 ) -> list[Violation]:
     """The results of a pySHACL report graph as located violations, in report order."""
     out = []
@@ -81,7 +81,10 @@ def violations_from(
 
 
 def pyshacl_batch(
-    batch: Graph, shapes: Graph, context: ValidationContext, locate: Callable[[Node], Location]
+    batch: Graph,
+    shapes: Graph,
+    context: ValidationContext,
+    locate: Callable[[Node | None], Location],
 ) -> list[Violation]:
     """pySHACL's violations (no warnings) of one batch's own subjects."""
     own = {str(s) for s in batch.subjects()}

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
 from cckg.core import iris
@@ -31,7 +32,7 @@ from cckg.core.gate.model import Location, ParsedSource, Violation
 from cckg.core.gate.oxgraph import OxGraph
 from cckg.core.settings import ONTOLOGY_NS
 from cckg.core.sparql_text import term_n3
-from cckg.core.store import Store
+from cckg.core.store import Store, solutions
 
 PROV = "http://www.w3.org/ns/prov#"
 CCKG = "https://w3id.org/cckg/def/cckg#"
@@ -70,6 +71,10 @@ def _violation(
     return Violation(loc, focus, field, message, value=value, shape="cckg:write-rules")
 
 
+def _select(data: OxGraph, query: str) -> ox.QuerySolutions:
+    return solutions(data.store.query(query))
+
+
 def _local(iri: str) -> str:
     return iri.rsplit("#", 1)[-1] if "#" in iri else iri.rsplit("/", 1)[-1]
 
@@ -80,9 +85,10 @@ def _local(iri: str) -> str:
 def metadata_claims(src: ParsedSource, data: OxGraph, base: str) -> list[Violation]:
     """Load metadata about one of our graphs, stated by the data itself."""
     values = " ".join(f"<{p}>" for p in METADATA_PREDICATES)
-    rows = data.store.query(
+    rows = _select(
+        data,
         f"SELECT ?g ?p ?o WHERE {{ VALUES ?p {{ {values} }} ?g ?p ?o "
-        f"FILTER(STRSTARTS(STR(?g), {term_n3(Literal(base + 'graph/'))})) }}"
+        f"FILTER(STRSTARTS(STR(?g), {term_n3(Literal(base + 'graph/'))})) }}",
     )
     return [
         _violation(
@@ -101,7 +107,7 @@ def personal_data(src: ParsedSource, data: OxGraph, base: str) -> list[Violation
     """Contact data in a public graph, whatever the subject's type."""
     found: list[Violation] = []
     values = " ".join(f"<{p}>" for p in CONTACT_PREDICATES)
-    for r in data.store.query(f"SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ {values} }} ?s ?p ?o }}"):
+    for r in _select(data, f"SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ {values} }} ?s ?p ?o }}"):
         found.append(
             _violation(
                 src,
@@ -111,9 +117,10 @@ def personal_data(src: ParsedSource, data: OxGraph, base: str) -> list[Violation
                 "public one",
             )
         )
-    rows = data.store.query(
+    rows = _select(
+        data,
         "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(isIRI(?o) && "
-        '(STRSTARTS(STR(?o), "mailto:") || STRSTARTS(STR(?o), "tel:"))) }'
+        '(STRSTARTS(STR(?o), "mailto:") || STRSTARTS(STR(?o), "tel:"))) }',
     )
     for r in rows:
         found.append(
@@ -127,9 +134,10 @@ def personal_data(src: ParsedSource, data: OxGraph, base: str) -> list[Violation
             )
         )
     practitioner = term_n3(Literal(f"{base}id/practitioner/"))
-    rows = data.store.query(
+    rows = _select(
+        data,
         f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o FILTER(isLiteral(?o) && "
-        f"STRSTARTS(STR(?s), {practitioner})) }}"
+        f"STRSTARTS(STR(?s), {practitioner})) }}",
     )
     for r in rows:
         text = r["o"].value.strip()
@@ -169,7 +177,7 @@ def reserved_graph(src: ParsedSource, base: str) -> list[Violation]:
 
 def _subjects(data: OxGraph) -> set[str]:
     """The IRIs a source describes (the records of ``…#part`` subjects count as theirs)."""
-    rows = data.store.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) }")
+    rows = _select(data, "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) }")
     return {r["s"].value for r in rows}
 
 
@@ -264,8 +272,8 @@ def deletions(
     after: set[str] = set()
     for data in datas_by_graph.values():
         if data is not None:
-            rows = data.store.query("SELECT DISTINCT ?s WHERE { ?s a ?t FILTER(isIRI(?s)) }")
-            after.update(r["s"].value for r in rows)
+            typed = _select(data, "SELECT DISTINCT ?s WHERE { ?s a ?t FILTER(isIRI(?s)) }")
+            after.update(r["s"].value for r in typed)
     gone = sorted(before - after)
     found: list[Violation] = []
     in_kept = " ".join(term_n3(URIRef(g)) for g in kept)

@@ -42,11 +42,13 @@ from cckg.core.gate.compiled import (
 )
 from cckg.core.gate.datatypes import SURELY_VALID, well_typed
 from cckg.core.gate.ntriples import NQuadsWriter, fast_triples
+from cckg.core.store import solutions
 
 _XSD_STRING = str(XSD.string)
 _SAME_AS = OWL.sameAs
 _CHUNK = 50_000  # triples per N-Quads document while loading in the background
 _TEMPLATE = re.compile(r"\{[?$](\w+)\}")
+Types = Mapping[URIRef, Iterable[URIRef]]  # the types to add as context, by linked node
 
 
 class Run:
@@ -56,7 +58,7 @@ class Run:
         self,
         data: Graph | bytes | ox.Store,
         hierarchy: Graph | None,
-        types: Mapping[URIRef, Iterable[URIRef]] | TypeResolver,
+        types: Types | TypeResolver,
         restrict: bool,
         checked: frozenset[URIRef],
         marks_all: bool,
@@ -100,7 +102,14 @@ class Run:
 
     # ------------------------------------------------------------------ loading
 
-    def _load_graph(self, data, hierarchy, types, checked, restrict) -> int:
+    def _load_graph(
+        self,
+        data: Graph,
+        hierarchy: Graph | None,
+        types: Types,
+        checked: frozenset[URIRef],
+        restrict: bool,
+    ) -> int:
         writer = NQuadsWriter(checked)
         loader = _BackgroundLoader(self.store)
         triples = iter(fast_triples(data))
@@ -152,7 +161,13 @@ class Run:
             subjects = f"VALUES ?s {{ {nodes} }} FILTER EXISTS {{ ?s ?p ?o }}"
             self.store.update(f"INSERT {{ {marker} }} WHERE {{ {subjects} }}")
 
-    def _context_lines(self, writer, hierarchy, types, linked) -> list[str]:
+    def _context_lines(
+        self,
+        writer: NQuadsWriter,
+        hierarchy: Graph | None,
+        types: Types,
+        linked: Iterable[URIRef],
+    ) -> list[str]:
         lines = writer.triples(fast_triples(hierarchy), collect=False) if hierarchy else []
         rdf_type = writer.iri(RDF.type)
         for node in linked:
@@ -160,16 +175,29 @@ class Run:
                 lines.append(f"{writer.iri(node)} {rdf_type} {writer.iri(cls)} .\n")
         return lines
 
-    def _load_ntriples(self, data: bytes, hierarchy, types, checked, restrict) -> int:
+    def _load_ntriples(
+        self,
+        data: bytes,
+        hierarchy: Graph | None,
+        types: Types | TypeResolver,
+        checked: frozenset[URIRef],
+        restrict: bool,
+    ) -> int:
         self.store.load(data, format=ox.RdfFormat.N_TRIPLES, lenient=True)
         return self._add_context(hierarchy, types, checked, restrict)
 
-    def _add_context(self, hierarchy, types, checked, restrict) -> int:
+    def _add_context(
+        self,
+        hierarchy: Graph | None,
+        types: Types | TypeResolver,
+        checked: frozenset[URIRef],
+        restrict: bool,
+    ) -> int:
         """Markers, the linked nodes' types, the hierarchy and ill-typed literals, added to
         a store that holds the data in its default graph."""
         store = self.store
         if not self.markers and restrict:
-            rows = store.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o }")
+            rows = solutions(store.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o }"))
             self.subjects = {self.term(r["s"]) for r in rows}
         linked, literals = _objects(store, checked, typed=callable(types))
         if callable(types):
@@ -197,9 +225,13 @@ class Run:
 
     # ------------------------------------------------------------------ terms
 
-    def term(self, t: object) -> Node | None:
-        if t is None:
-            return None
+    def optional_term(self, t: object) -> Node | None:
+        """The rdflib term of a value of a result, or None for an unbound variable."""
+        return None if t is None else self.term(t)
+
+    def term(self, t: object) -> Node:
+        """The rdflib term of a value of a result (the caller's own blank nodes for those of
+        the data): a variable the query always binds (else TypeError)."""
         if isinstance(t, ox.NamedNode):
             return URIRef(t.value)
         if isinstance(t, ox.Literal):
@@ -216,7 +248,7 @@ class Run:
             self._bnodes = {}
             if self.has_bnode_labels:
                 labels = f"GRAPH {META_GRAPH.n3()} {{ ?b {BNODE_LABEL.n3()} ?l }}"
-                rows = self.store.query(f"SELECT ?b ?l WHERE {{ {labels} }}")
+                rows = solutions(self.store.query(f"SELECT ?b ?l WHERE {{ {labels} }}"))
                 self._bnodes = {r["b"].value: self._bnode_originals[r["l"].value] for r in rows}
         return self._bnodes.get(t.value) or BNode(t.value)
 
@@ -229,7 +261,7 @@ class Run:
         return out
 
     def query(self, text: str) -> ox.QuerySolutions:
-        return self.store.query(self.rewrite(text))
+        return solutions(self.store.query(self.rewrite(text)))
 
     def rewrite(self, text: str) -> str:
         """Generated SPARQL with each ``rdf:type/rdfs:subClassOf* C`` as a plain type lookup.
@@ -252,7 +284,9 @@ class Run:
 
     def _closure(self, cls: str) -> list[str] | None:
         if cls not in self._isa:
-            rows = self.store.query(f"SELECT DISTINCT ?t WHERE {{ ?t {SUBCLASS}* {cls} }}")
+            rows = solutions(
+                self.store.query(f"SELECT DISTINCT ?t WHERE {{ ?t {SUBCLASS}* {cls} }}")
+            )
             found = {r["t"] for r in rows}
             named = {f"<{t.value}>" for t in found if isinstance(t, ox.NamedNode)}
             # a blank node subclass cannot be listed in VALUES across queries: keep the path
@@ -331,21 +365,22 @@ class Run:
     def _triples(self, path: str) -> int:
         """Triples on a path (a path other than one IRI: all of them)."""
         if self._predicates is None:
-            rows = self.store.query("SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p")
+            rows = solutions(
+                self.store.query("SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p")
+            )
             self._predicates = {f"<{r['p'].value}>": int(r["n"].value) for r in rows}
         return self._predicates.get(path, 0) if IRI_TERM.fullmatch(path) else self.size
 
     def _count_types(self) -> dict[str, int]:
         """Focus node candidates per type: the data's subjects for the context's classes."""
         count = "SELECT ?t (COUNT(*) AS ?n) WHERE {{ ?s {} ?t . {} }} GROUP BY ?t"
-        counts = {
-            f"<{r['t'].value}>": int(r["n"].value) for r in self.store.query(count.format(TYPE, ""))
-        }
+        rows = solutions(self.store.query(count.format(TYPE, "")))
+        counts = {f"<{r['t'].value}>": int(r["n"].value) for r in rows}
         if self.markers and self._context_classes:
             marker = f"GRAPH {META_GRAPH.n3()} {{ ?s {FOCUS.n3()} {FOCUS.n3()} }}"
             for t in self._context_classes:
                 counts.pop(t, None)
-            for r in self.store.query(count.format(TYPE, marker)):
+            for r in solutions(self.store.query(count.format(TYPE, marker))):
                 t = f"<{r['t'].value}>"
                 if t in self._context_classes:
                     counts[t] = int(r["n"].value)
@@ -466,13 +501,13 @@ class Run:
         query = c.query.replace(FOCUS_SLOT, self.rewrite(focus) + "\n", 1)
         out = []
         seen = set()
-        for row in self.store.query(query):
-            bound = {v: self.term(row[v]) for v in c.variables}
+        for row in solutions(self.store.query(query)):
+            bound = {v: self.optional_term(row[v]) for v in c.variables}
             key = tuple(bound.items())
             if key in seen:
                 continue
             seen.add(key)
-            this = bound["this"]
+            this = self.term(row["this"])  # the focus pattern binds it in every solution
             if bound.get("value") is None:
                 bound["value"] = this  # a node shape's own value node, as pySHACL
             names = {k: str(v) for k, v in bound.items() if v is not None}
@@ -541,7 +576,7 @@ def _objects(
     linked: dict[bool, list[URIRef]] = {False: [], True: []}
     literals: list[ox.Literal] = []
     surely = {str(d): re.compile(p) for d, p in SURELY_VALID.items()}
-    for r in store.query(query):
+    for r in solutions(store.query(query)):
         o = r["o"]
         if isinstance(o, ox.Literal):
             valid = surely.get(o.datatype.value)

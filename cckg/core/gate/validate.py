@@ -18,11 +18,12 @@ from rdflib.term import Node
 from cckg.core.gate.context import ValidationContext
 from cckg.core.gate.engine import CompiledShapes, validate_graph_fast
 from cckg.core.gate.model import ParsedSource, Violation, locator, record_key
+from cckg.core.gate.oxgraph import OxGraph
 
 BATCH_TRIPLES = 40_000
 
 
-def batches(graph: Graph, max_triples: int = BATCH_TRIPLES) -> Iterator[Graph]:
+def batches(graph: Graph | OxGraph, max_triples: int = BATCH_TRIPLES) -> Iterator[Graph]:
     """Split a graph into record-complete batches (a record is never cut in two)."""
     by_record: dict[Node, list] = defaultdict(list)
     bnode_triples: list = []

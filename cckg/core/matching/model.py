@@ -269,8 +269,10 @@ class StoreCache:
 
     def trim(self) -> None:
         """Start afresh past CACHE_ITEMS things (a bound on memory, not an LRU)."""
-        tables = (self.postings, self.holders, self.based_on, self.proofs, self.places)
-        tables += (self.behind, self.texts, self.props, self.offers)
+        tables: tuple[dict[str, Any], ...] = (  # tables of several value types
+            self.postings, self.holders, self.based_on, self.proofs, self.places,
+            self.behind, self.texts, self.props, self.offers,
+        )  # fmt: skip
         if sum(map(len, tables)) > CACHE_ITEMS:
             for table in tables:
                 table.clear()

@@ -311,8 +311,8 @@ def place_countries(
     wanted |= {
         lang[8:] for c in everyone.values() for lang in c.languages if lang[:8] == "country:"
     }
-    table = ctx.country_table
-    countries = {c: table.get(c) or country_info(props, c) for c in {c for c in wanted if c}}
+    known = ctx.country_table
+    countries = {c: known.get(c) or country_info(props, c) for c in {c for c in wanted if c}}
     for cand in everyone.values():
         codes = {lang for lang in cand.languages if not lang.startswith("country:")}
         for lang in cand.languages - codes:

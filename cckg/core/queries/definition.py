@@ -42,6 +42,7 @@ from typing import Any
 from rdflib import Variable
 from rdflib.plugins.sparql import prepareQuery as _prepare_unlocked  # noqa: N813
 from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.plugins.sparql.sparql import Query
 
 from cckg.core.queries.model import (
     MAX_LIMIT,
@@ -286,7 +287,7 @@ def _page_slot(sparql: str, algebra: Any, source: str) -> tuple[int | None, int,
 _PARSE_LOCK = threading.Lock()
 
 
-def prepareQuery(text: str):  # noqa: N802 (rdflib's name)
+def prepareQuery(text: str) -> Query:  # noqa: N802 (rdflib's name)
     """rdflib's SPARQL parser (pyparsing) is not thread-safe: parse one query at a time."""
     with _PARSE_LOCK:
         return _prepare_unlocked(text)

@@ -46,7 +46,7 @@ def enum_values(param_type: str) -> dict[str, URIRef]:
         local = str(member)[len(ONTOLOGY_NS) :]
         kebab = re.sub(r"(?<=[a-z])(?=[A-Z])", "-", local).lower()  # CityAdministration -> city-…
         for key in (local, local.lower(), kebab, f"cckg:{local}", str(member)):
-            out[key] = URIRef(member)
+            out[key] = URIRef(str(member))
     return out
 
 
@@ -71,7 +71,11 @@ def scheme_choices(kind: str) -> list[tuple[str, str]]:
     for concept in set(graph.subjects(SKOS.prefLabel, None)):
         if not str(concept).startswith(prefix):
             continue
-        labels = [lbl for lbl in graph.objects(concept, SKOS.prefLabel) if lbl.language == "en"]
+        labels = [
+            lbl
+            for lbl in graph.objects(concept, SKOS.prefLabel)
+            if isinstance(lbl, Literal) and lbl.language == "en"
+        ]
         choices.append((str(concept)[len(prefix) :], str(labels[0]) if labels else ""))
     return sorted(choices, key=lambda c: c[1].lower())
 

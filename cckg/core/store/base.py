@@ -17,16 +17,16 @@ from pathlib import Path
 from typing import Literal as TypingLiteral
 from typing import Protocol
 
-import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from cckg.core import iris
 from cckg.core.sparql_text import term_n3
+from cckg.core.store.terms import OxTerm, Term
 
 Dataset = TypingLiteral["public", "all"]
-Row = dict[str, Node]
-TermRow = dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]
+Row = dict[str, Term]
+TermRow = dict[str, OxTerm]
 
 
 class StoreError(Exception):
@@ -59,7 +59,9 @@ class Store(Protocol):
     """
 
     base_iri: str
-    generation: int | None
+
+    @property
+    def generation(self) -> int | None: ...
 
     @property
     def location(self) -> str: ...

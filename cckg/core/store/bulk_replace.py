@@ -39,6 +39,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from cckg.core.store.terms import written
+
 log = logging.getLogger("cckg.store")
 
 BULK_ATOMIC = 999_999  # pyoxigraph's bulk loader ingests 1,000,000 quads per batch
@@ -156,7 +158,7 @@ def _plan(store: ox.Store, graphs: Mapping[str, bytes]) -> _Diff:
             continue
         new = set(data.split(b"\n"))
         new.discard(b"")
-        old = set(store.dump(format=_NT, from_graph=node).split(b"\n"))
+        old = set(written(store.dump(format=_NT, from_graph=node)).split(b"\n"))
         old.discard(b"")
         old_blank = {line for line in old if _has_blank(line)}
         if old_blank:
@@ -251,7 +253,7 @@ def _update_text(diff: _Diff) -> str:
     return " ;\n".join(ops)
 
 
-def _blocks(lines: Mapping[str, bytes | Path]) -> str:
+def _blocks(lines: Mapping[str, bytes | Path | list[Path]]) -> str:
     return " ".join(f"GRAPH <{g}> {{\n{_read(data).decode('utf-8')}}}" for g, data in lines.items())
 
 
@@ -286,9 +288,9 @@ def _commit(pending: Path, diff: _Diff) -> None:
     for k, (graph, data) in enumerate(diff.deletes.items()):
         _write_synced(pending / f"deletes-{k}.nt", _read(data))
         entries["deletes"][graph] = f"deletes-{k}.nt"
-    for k, (graph, data) in enumerate(diff.adds.items()):
+    for k, (graph, added) in enumerate(diff.adds.items()):
         names = []
-        for i, part in enumerate(_halves(_read(data))):  # loaded side by side
+        for i, part in enumerate(_halves(_read(added))):  # loaded side by side
             names.append(f"adds-{k}-{i}.nt")
             _write_synced(pending / names[-1], part)
         entries["adds"][graph] = names

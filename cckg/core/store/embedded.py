@@ -10,6 +10,7 @@ import io
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TypedDict
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
@@ -30,10 +31,24 @@ from cckg.core.store.base import (
     move_update,
     ntriples_of,
 )
-from cckg.core.store.terms import canonical_ntriples, to_rdflib
+from cckg.core.store.terms import (
+    OxResult,
+    canonical_ntriples,
+    construct_triples,
+    solutions,
+    to_rdflib,
+)
 
 JOURNAL_WAIT_S = 600.0  # how long a read-only opener waits for another process to replay
 PENDING = "pending-write"  # the journal of a big write (bulk_replace.py)
+
+
+class _QueryDataset(TypedDict, total=False):
+    """The dataset arguments of pyoxigraph's ``Store.query``."""
+
+    use_default_graph_as_union: bool
+    default_graph: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph]
+    named_graphs: list[ox.NamedNode | ox.BlankNode]
 
 
 class EmbeddedStore:
@@ -47,7 +62,9 @@ class EmbeddedStore:
     leaves contact data for people not yet public, never public data without its gate.
     """
 
-    def __init__(self, path: Path | None, base_iri: str = DEFAULT_BASE_IRI, read_only=False):
+    def __init__(
+        self, path: Path | None, base_iri: str = DEFAULT_BASE_IRI, read_only: bool = False
+    ) -> None:
         self.base_iri = base_iri
         self.path = path
         self.read_only = read_only
@@ -88,13 +105,16 @@ class EmbeddedStore:
         """The main pyoxigraph store, for code that streams results (the SPARQL endpoint)."""
         return self._store
 
-    def _dataset_kwargs(self) -> dict:
+    def _dataset_kwargs(self) -> _QueryDataset:
         graphs = self._public_nodes()
         if self._only_public:
             return {"use_default_graph_as_union": True}
         # Staging graphs exist (a load is under way): name the public graphs explicitly. An
         # empty list would mean "the store default graph": make that explicit.
-        return {"default_graph": graphs or [ox.DefaultGraph()], "named_graphs": graphs}
+        # (copies: pyoxigraph's types want lists of the wider term types)
+        named: list[ox.NamedNode | ox.BlankNode] = [*graphs]
+        default: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [*graphs]
+        return {"default_graph": default or [ox.DefaultGraph()], "named_graphs": named}
 
     def _public_nodes(self) -> list[ox.NamedNode]:
         if self._public is None:
@@ -103,7 +123,13 @@ class EmbeddedStore:
             self._only_public = len(self._public) == len(graphs)
         return self._public
 
-    def _query(self, store: ox.Store, query: str, bindings, kwargs: dict):
+    def _query(
+        self,
+        store: ox.Store,
+        query: str,
+        bindings: Mapping[str, Node] | None,
+        kwargs: _QueryDataset,
+    ) -> OxResult:
         # Inline VALUES rather than pyoxigraph substitutions: those only accept projected
         # variables, and the same text then runs identically on the remote backend.
         try:
@@ -116,7 +142,9 @@ class EmbeddedStore:
         except RuntimeError as e:  # pyoxigraph's evaluation errors (e.g. bad bindings)
             raise QuerySyntaxError(str(e)) from e
 
-    def _runs(self, query: str, bindings, dataset: Dataset) -> list:
+    def _runs(
+        self, query: str, bindings: Mapping[str, Node] | None, dataset: Dataset
+    ) -> list[OxResult]:
         """Results from the main store, and for ``dataset="all"`` from the private store too.
 
         With "all" a query runs on each store separately (no join across them): the callers
@@ -124,15 +152,18 @@ class EmbeddedStore:
         """
         if dataset != "all":
             return [self._query(self._store, query, bindings, self._dataset_kwargs())]
-        everything = {"use_default_graph_as_union": True}
+        everything: _QueryDataset = {"use_default_graph_as_union": True}
         runs = [self._query(self._store, query, bindings, everything)]
         if self._private is not None:
             runs.append(self._query(self._private, query, bindings, everything))
         return runs
 
-    def select(self, query, bindings=None, dataset: Dataset = "public") -> list[Row]:
+    def select(
+        self, query: str, bindings: Mapping[str, Node] | None = None, dataset: Dataset = "public"
+    ) -> list[Row]:
         rows: list[Row] = []
-        for result in self._runs(query, bindings, dataset):
+        for run in self._runs(query, bindings, dataset):
+            result = solutions(run)
             names = [v.value for v in result.variables]
             rows.extend(
                 {n: to_rdflib(sol[n]) for n in names if sol[n] is not None} for sol in result
@@ -143,18 +174,23 @@ class EmbeddedStore:
         self, query: str, bindings: Mapping[str, Node] | None = None, dataset: Dataset = "public"
     ) -> list[TermRow]:
         rows: list[TermRow] = []
-        for result in self._runs(query, bindings, dataset):
+        for run in self._runs(query, bindings, dataset):
+            result = solutions(run)
             names = [v.value for v in result.variables]
             rows.extend({n: sol[n] for n in names if sol[n] is not None} for sol in result)
         return rows
 
-    def ask(self, query, bindings=None, dataset: Dataset = "public") -> bool:
+    def ask(
+        self, query: str, bindings: Mapping[str, Node] | None = None, dataset: Dataset = "public"
+    ) -> bool:
         return any(bool(r) for r in self._runs(query, bindings, dataset))
 
-    def construct(self, query, bindings=None, dataset: Dataset = "public") -> Graph:
+    def construct(
+        self, query: str, bindings: Mapping[str, Node] | None = None, dataset: Dataset = "public"
+    ) -> Graph:
         g = Graph()
         for result in self._runs(query, bindings, dataset):
-            for t in result:
+            for t in construct_triples(result):
                 g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
         return g
 

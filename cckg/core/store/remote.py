@@ -22,6 +22,7 @@ from cckg.core.settings import DEFAULT_BASE_IRI
 from cckg.core.sparql_text import _scan, inject_values, term_n3
 from cckg.core.store.base import (
     Dataset,
+    Part,
     QuerySyntaxError,
     Row,
     StoreError,
@@ -32,7 +33,7 @@ from cckg.core.store.base import (
     staging_name,
 )
 from cckg.core.store.http import RESULTS_JSON, RefusedError, SparqlClient, unexpected_answer
-from cckg.core.store.terms import to_oxigraph
+from cckg.core.store.terms import Term, spo, to_oxigraph
 
 # The dataset of a public query when there is no public graph: sending no dataset at all
 # would give the store's default (on Virtuoso every graph, the private one included).
@@ -60,6 +61,8 @@ _FROM_RE = re.compile(_KEYWORD + r"FROM(\s+NAMED)?" + _END, re.IGNORECASE)
 _ORDER_RE = re.compile(_KEYWORD + r"ORDER\s+BY" + _END, re.IGNORECASE)
 _GRAPH_NAME_RE = re.compile(r"\s*(<[^<>\s]*>|[A-Za-z_][\w.-]*:[^\s{}()<>,;]*|:[^\s{}()<>,;]*)")
 _VAR_NAME_RE = re.compile(r"^[A-Za-z_]\w*$")
+# One row of SPARQL JSON results: variable -> {"type": …, "value": …, "xml:lang"/"datatype"}.
+JsonRow = dict[str, dict[str, str]]
 
 
 def _visible(text: str) -> tuple[str, list[int]]:
@@ -197,7 +200,7 @@ class RemoteStore:
         cap = headers.get("X-SPARQL-MaxRows", "")
         return data, int(cap) if cap.isdigit() and int(cap) > 0 else None
 
-    def _bindings(self, text: str, fields: Sequence[tuple[str, str]]) -> list[dict]:
+    def _bindings(self, text: str, fields: Sequence[tuple[str, str]]) -> list[JsonRow]:
         """Every row of a SELECT, paging through it when the store cut it short."""
         data, cap = self._results(text, fields)
         if cap is None:
@@ -209,7 +212,7 @@ class RemoteStore:
         if names and not _ORDER_RE.search(_visible(body)[0]):
             order = " ".join(f"?{v}" for v in names)
             body = f"SELECT * WHERE {{ {{\n{body}\n}} }} ORDER BY {order}"
-        rows: list[dict] = []
+        rows: list[JsonRow] = []
         while True:
             page = f"{prologue}SELECT * WHERE {{ {{\n{body}\n}} }} OFFSET {len(rows)} LIMIT {cap}"
             batch = self._results(page, fields)[0]["results"]["bindings"]
@@ -231,15 +234,21 @@ class RemoteStore:
 
     # ------------------------------------------------------------ the Store interface
 
-    def select(self, query, bindings=None, dataset: Dataset = "public") -> list[Row]:
+    def select(
+        self, query: str, bindings: Mapping[str, Node] | None = None, dataset: Dataset = "public"
+    ) -> list[Row]:
         rows = self._bindings(*self._prepare(query, bindings, dataset))
         return [{k: _json_term(v) for k, v in b.items()} for b in rows]
 
-    def select_terms(self, query, bindings=None, dataset: Dataset = "public") -> list[TermRow]:
+    def select_terms(
+        self, query: str, bindings: Mapping[str, Node] | None = None, dataset: Dataset = "public"
+    ) -> list[TermRow]:
         rows = self._bindings(*self._prepare(query, bindings, dataset))
         return [{k: to_oxigraph(_json_term(v)) for k, v in b.items()} for b in rows]
 
-    def ask(self, query, bindings=None, dataset: Dataset = "public") -> bool:
+    def ask(
+        self, query: str, bindings: Mapping[str, Node] | None = None, dataset: Dataset = "public"
+    ) -> bool:
         data, _ = self._results(*self._prepare(query, bindings, dataset))
         if "boolean" in data:
             return bool(data["boolean"])
@@ -247,7 +256,9 @@ class RemoteStore:
         rows = data["results"]["bindings"]
         return any(v.get("value") not in ("0", "false") for row in rows for v in row.values())
 
-    def construct(self, query, bindings=None, dataset: Dataset = "public") -> Graph:
+    def construct(
+        self, query: str, bindings: Mapping[str, Node] | None = None, dataset: Dataset = "public"
+    ) -> Graph:
         # Virtuoso cuts a CONSTRUCT at ResultSetMaxRows triples without any signal (no
         # X-SPARQL-MaxRows): keep graph results (descriptions of one thing) below it.
         text, fields = self._prepare(query, bindings, dataset)
@@ -272,7 +283,7 @@ class RemoteStore:
     def public_graphs(self) -> list[URIRef]:
         return [g for g in self.named_graphs() if is_public_graph(str(g), self.base_iri)]
 
-    def replace_graphs(self, graphs: Mapping[URIRef, Sequence[Graph]]) -> None:
+    def replace_graphs(self, graphs: Mapping[URIRef, Sequence[Part]]) -> None:
         moves: dict[URIRef, URIRef | None] = {}
         try:
             for target, parts in graphs.items():
@@ -282,9 +293,9 @@ class RemoteStore:
                 self._insert(term_n3(staging), ntriples_of(parts).decode("utf-8").splitlines())
             self._update(move_update(moves))  # one request: the store applies it atomically
         except Exception:
-            for staging in moves.values():
-                if staging is not None:
-                    self._update(f"DROP SILENT GRAPH {term_n3(staging)}")
+            for staged in moves.values():
+                if staged is not None:
+                    self._update(f"DROP SILENT GRAPH {term_n3(staged)}")
             raise
 
     def _insert(self, graph: str, lines: Sequence[str]) -> None:
@@ -318,7 +329,7 @@ class RemoteStore:
             query = f"SELECT ?s ?p ?o WHERE {{ GRAPH {term_n3(g)} {{ ?s ?p ?o }} }}"
             name = ox.NamedNode(str(g))
             quads = (
-                ox.Quad(*(to_oxigraph(_json_term(b[k])) for k in ("s", "p", "o")), name)
+                ox.Quad(*spo(*(_json_term(b[k]) for k in ("s", "p", "o"))), name)
                 for b in self._bindings(query, [])
             )  # pyoxigraph writes valid N-Quads (rdflib's n3() gives """…""" for newlines)
             ox.serialize(quads, buf, format=ox.RdfFormat.N_QUADS)
@@ -328,7 +339,7 @@ class RemoteStore:
         pass
 
 
-def _json_term(v: dict) -> Node:
+def _json_term(v: Mapping[str, str]) -> Term:
     kind = v["type"]
     if kind == "uri":
         return URIRef(v["value"])
@@ -359,7 +370,7 @@ def _canonical(lit: Literal) -> Literal:
     return lit
 
 
-def _shortest_float32(m: re.Match) -> str:
+def _shortest_float32(m: re.Match[str]) -> str:
     """The shortest decimal that reads as the same single-precision number: the text a
     coordinate was given with when it had up to 7 significant digits (99.3% of GeoNames'
     coordinates; the others come back under a metre off, as Virtuoso stored them)."""

@@ -3,14 +3,26 @@ pyoxigraph."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import overload
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.term import Node
+from rdflib.term import Identifier, Node
+
+# A term of a query result: rdflib's (``Row`` values) and pyoxigraph's (``TermRow`` values).
+Term = URIRef | BNode | Literal
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
+# What pyoxigraph's ``Store.query`` returns, whatever the query form.
+OxResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 
 
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Node | None:
+@overload
+def to_rdflib(term: None) -> None: ...
+@overload
+def to_rdflib(term: OxTerm | ox.Triple) -> Term: ...
+def to_rdflib(term: OxTerm | ox.Triple | None) -> Term | None:
+    """The rdflib term of a pyoxigraph one (a quoted triple is refused: TypeError)."""
     if term is None:
         return None
     if isinstance(term, ox.NamedNode):
@@ -27,7 +39,19 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Node | N
     raise TypeError(f"unsupported term {term!r}")
 
 
-def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+def sorted_terms(nodes: Iterable[Node]) -> list[Identifier]:
+    """Nodes of a parsed graph in rdflib's order of terms (``sorted`` on rdflib's ``Node``
+    type does not type-check). A parsed graph holds only terms (IRIs, blank nodes, literals);
+    anything else (a formula) has no such order: TypeError."""
+    terms: list[Identifier] = []
+    for n in nodes:
+        if not isinstance(n, Identifier):
+            raise TypeError(f"not an RDF term: {n!r}")
+        terms.append(n)
+    return sorted(terms)
+
+
+def to_oxigraph(term: Node) -> OxTerm:
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):
@@ -55,6 +79,37 @@ def canonical_ntriples(parts: Sequence[Part]) -> bytes:
         elif hasattr(p, "ntriples"):  # a loader's OxGraph
             out.append(p.ntriples())
         else:
-            triples = (ox.Triple(*(to_oxigraph(t) for t in triple)) for triple in p)
-            out.append(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+            oxtriples = (ox.Triple(*spo(*triple)) for triple in p)
+            out.append(written(ox.serialize(oxtriples, format=ox.RdfFormat.N_TRIPLES)))
     return b"".join(out)
+
+
+def spo(s: Node, p: Node, o: Node) -> tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode, OxTerm]:
+    """The pyoxigraph terms of an rdflib triple, for ``ox.Triple``/``ox.Quad`` (a literal
+    subject or a predicate other than an IRI: TypeError, as pyoxigraph would raise)."""
+    subject, predicate, obj = to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)
+    if isinstance(subject, ox.Literal) or not isinstance(predicate, ox.NamedNode):
+        raise TypeError(f"not an RDF triple: {s!r} {p!r} {o!r}")
+    return subject, predicate, obj
+
+
+def solutions(result: OxResult) -> ox.QuerySolutions:
+    """The solutions of a SELECT query (pyoxigraph types every query's result as the union)."""
+    if not isinstance(result, ox.QuerySolutions):
+        raise TypeError(f"a SELECT query was expected, not one giving {type(result).__name__}")
+    return result
+
+
+def construct_triples(result: OxResult) -> ox.QueryTriples:
+    """The triples of a CONSTRUCT or DESCRIBE query."""
+    if not isinstance(result, ox.QueryTriples):
+        raise TypeError(f"a CONSTRUCT query was expected, not one giving {type(result).__name__}")
+    return result
+
+
+def written(data: bytes | None) -> bytes:
+    """What pyoxigraph's ``dump``/``serialize`` return when given no output: the bytes (their
+    types say ``bytes | None``, for the calls that write to a file)."""
+    if data is None:
+        raise TypeError("pyoxigraph wrote to an output: there are no bytes to return")
+    return data

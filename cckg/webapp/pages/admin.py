@@ -60,10 +60,12 @@ class AdminError(JsonError):
     """An admin route's refusal: always JSON ``{"status", "message", …}``."""
 
     def __init__(self, status: int, message: str, **extra: object):
-        super().__init__(message, status, **extra)
+        super().__init__(message, status, None, **extra)  # extra: JSON fields, not headers
 
 
-def _error(status: int, message: str, headers: dict[str, str] | None = None, **extra) -> Response:
+def _error(
+    status: int, message: str, headers: dict[str, str] | None = None, **extra: object
+) -> Response:
     resp = jsonify({"status": status, "message": message, **extra})
     resp.status_code = status
     for k, v in (headers or {}).items():
@@ -282,7 +284,9 @@ def _stored_hashes(store: ox.Store) -> dict[URIRef, str]:
     return {
         URIRef(q.subject.value): q.object.value
         for q in quads
-        if isinstance(q.graph_name, ox.NamedNode) and q.subject == q.graph_name
+        if isinstance(q.subject, ox.NamedNode)
+        and q.subject == q.graph_name
+        and not isinstance(q.object, ox.Triple)
     }
 
 

@@ -285,7 +285,9 @@ def _dump_response(data: bytes, filename: str, version: caching.StoreVersion) ->
     if version.last_modified is not None:
         response.last_modified = version.last_modified
     response.cache_control.public = True
-    return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
+    # (returns the response itself, typed as werkzeug's)
+    response.make_conditional(request, accept_ranges=True, complete_length=len(data))
+    return response
 
 
 @bp.get("/dumps/all.nq.gz")

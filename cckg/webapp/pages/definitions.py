@@ -17,6 +17,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
+from rdflib.term import Node
 
 from cckg.core.ontology_docs import render_ontology_html
 from cckg.core.resources import resource_dir
@@ -113,7 +114,7 @@ def concept_tree(
     """(scheme title, description, top concepts with their narrower concepts) of a scheme file."""
     scheme = next(graph.subjects(RDF.type, SKOS.ConceptScheme))
 
-    def text(node, predicate) -> str | None:
+    def text(node: Node, predicate: URIRef) -> str | None:
         values = [v for v in graph.objects(node, predicate) if isinstance(v, Literal)]
         chosen = (
             [v for v in values if v.language == lang]
@@ -122,7 +123,7 @@ def concept_tree(
         )
         return str(sorted(chosen)[0]) if chosen else None
 
-    def build(node: URIRef, seen: frozenset[URIRef]) -> Concept:
+    def build(node: Node, seen: frozenset[Node]) -> Concept:
         children = sorted(
             (
                 build(c, seen | {node})
@@ -131,7 +132,11 @@ def concept_tree(
             ),
             key=lambda c: c.label.casefold(),
         )
-        alt = sorted(str(a) for a in graph.objects(node, SKOS.altLabel) if a.language == lang)
+        alt = sorted(
+            str(a)
+            for a in graph.objects(node, SKOS.altLabel)
+            if isinstance(a, Literal) and a.language == lang
+        )
         matches = sorted(
             (text(m, SKOS.prefLabel) or _match_label(str(m)), str(m))
             for m in graph.objects(node, SKOS.closeMatch)

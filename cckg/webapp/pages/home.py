@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, Response, current_app, jsonify, render_template
 
 from cckg.webapp.caching import cached
 from cckg.webapp.i18n import current_lang
@@ -56,7 +56,7 @@ def index() -> str:
 
 
 @bp.get("/health")
-def health():
+def health() -> Response | tuple[Response, int]:
     store = get_store()
     try:
         store.ask("ASK { ?s ?p ?o }")

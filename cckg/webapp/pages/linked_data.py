@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,7 @@ from rdflib.term import Node
 from cckg.core import iris
 from cckg.core.queries import helper, helper_source
 from cckg.core.sparql_text import substitute_term
-from cckg.core.store import Store
+from cckg.core.store import Store, sorted_terms
 from cckg.webapp import caching, conneg
 from cckg.webapp.i18n import current_lang
 from cckg.webapp.linked import (
@@ -71,7 +72,11 @@ def describe(store: Store, iri: URIRef, inbound_cap: int = DEFAULT_INBOUND_CAP) 
     outbound = store.construct(helper("internal/describe_outbound"), bindings, dataset="public")
     inbound = store.construct(helper("internal/describe_inbound"), bindings, dataset="public")
     links = sorted(
-        {(s, p) for s, p, o in inbound if o == iri and isinstance(s, URIRef)},
+        {
+            (s, p)
+            for s, p, o in inbound
+            if o == iri and isinstance(s, URIRef) and isinstance(p, URIRef)
+        },
         key=lambda sp: (str(sp[1]), str(sp[0])),
     )
     kept = links[:inbound_cap]
@@ -81,9 +86,9 @@ def describe(store: Store, iri: URIRef, inbound_cap: int = DEFAULT_INBOUND_CAP) 
     graph = outbound
     for s, p in kept:
         graph.add((s, p, iri))
-    for s, p, o in inbound:
-        if s in subjects and p in LABEL_PREDICATES:
-            graph.add((s, p, o))
+    for subj, pred, obj in inbound:
+        if subj in subjects and pred in LABEL_PREDICATES:
+            graph.add((subj, pred, obj))
     return Description(iri, graph, outbound, kept, len(links) > inbound_cap)
 
 
@@ -149,7 +154,12 @@ def _sort_key(v: Value) -> tuple[str, str]:
 
 
 def _rows(
-    graph: Graph, subject: URIRef, base: str, labels: dict[str, str], skip, lang: str = "en"
+    graph: Graph,
+    subject: URIRef,
+    base: str,
+    labels: dict[str, str],
+    skip: AbstractSet[URIRef],
+    lang: str = "en",
 ) -> list[Row]:
     by_predicate: dict[str, list[Value]] = {}
     for p, o in graph.predicate_objects(subject):
@@ -180,14 +190,16 @@ def resource_page(
     full = description.graph
     types = sorted((_value(g, t, base, lang) for t in g.objects(iri, RDF.type)), key=_sort_key)
     sources = sorted((_value(g, s, base) for s in g.objects(iri, DCTERMS.source)), key=_sort_key)
-    for same in sorted(g.objects(iri, OWL.sameAs)):  # GeoNames must be credited (CC BY 4.0)
+    for same in sorted_terms(g.objects(iri, OWL.sameAs)):  # GeoNames must be credited (CC BY 4.0)
         if str(same).startswith(GEONAMES):
             sources.append(Value("GeoNames (geonames.org), CC BY 4.0", str(same), str(same)))
     rows = _rows(g, iri, base, property_labels, {RDF.type, DCTERMS.source}, lang)
     prefix = f"{iri}#"
     parts = [
         Part(str(o), str(o)[len(prefix) :], _rows(g, o, base, property_labels, set(), lang))
-        for o in sorted({o for o in g.objects(iri, None) if str(o).startswith(prefix)})
+        for o in sorted(
+            {o for o in g.objects(iri, None) if isinstance(o, URIRef) and o.startswith(prefix)}
+        )
     ]
     for row in rows:  # link hash parts to their section on this page
         for v in row.values:
@@ -290,7 +302,8 @@ def context() -> Response:
     origin = current_app.config.get("CCKG_LD_CORS_ORIGIN", "*")
     if origin:
         response.headers["Access-Control-Allow-Origin"] = origin
-    return response.make_conditional(request)
+    response.make_conditional(request)  # (returns the response, typed as werkzeug's)
+    return response
 
 
 # ---------------------------------------------------------------- entity sections

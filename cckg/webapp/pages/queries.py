@@ -9,6 +9,7 @@ Parameter values are coerced into RDF terms and bound, never pasted into the que
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -99,7 +100,7 @@ class Cell:
     title: str | None = None
 
 
-def _cells(variables: tuple[str, ...], row: dict[str, Node], base: str) -> list[Cell]:
+def _cells(variables: tuple[str, ...], row: Mapping[str, Node], base: str) -> list[Cell]:
     """Table cells; an IRI column ``x`` next to an ``xLabel`` column shows the label as link."""
     cells = []
     for v in variables:
