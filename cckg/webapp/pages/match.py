@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 
 from cckg.core.matching import KINDS, MAX_LIMIT, MatchError, MatchRequest, MatchResponse
 from cckg.webapp.errors import parameter_error
@@ -39,7 +40,7 @@ def _request(display: str | None = None) -> MatchRequest:
 
 
 @bp.get("/api/match")
-def api_match():
+def api_match() -> Response:
     try:
         response: MatchResponse = get_matcher().match(_request())
     except MatchError as e:
@@ -50,7 +51,7 @@ def api_match():
 
 
 @bp.get("/match")
-def match_page():
+def match_page() -> ResponseReturnValue:
     matcher = get_matcher()
     form = {
         "text": request.args.get("text", ""),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request
 from flask_babel import gettext
 from markupsafe import Markup
 
@@ -34,7 +34,7 @@ def _int_arg(name: str, default: int) -> int:
         raise SearchError(name, f"must be a whole number, not {raw[:40]!r}") from None
 
 
-def _run():
+def _run() -> tuple[Any, dict[str, str], Any]:
     index = get_search_index()
     filters = {k: request.args.get(k, "").strip() for k in FACETS if request.args.get(k)}
     result = index.search(
@@ -54,7 +54,7 @@ def _lang() -> str:
 
 
 @bp.get("/api/search")
-def api_search():
+def api_search() -> Response:
     try:
         index, filters, result = _run()
     except SearchError as e:
@@ -80,7 +80,7 @@ def api_search():
 
 
 @bp.get("/search")
-def search_page():
+def search_page() -> str:
     try:
         index, filters, result = _run()
     except SearchError as e:
