@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 from rdflib import Literal
 
-from cckg.core import text_analysis
+from cckg.core import text_words
 from cckg.core.matching import DEFAULT_WEIGHTS, Matcher, MatchError, MatchRequest, Weights, run
 from cckg.core.resources import resource_dir
 from cckg.core.semantic.encoder import shared_encoder
@@ -153,7 +153,7 @@ def _slug(iri: str) -> str:
 def baseline_words(text: str) -> list[str]:
     """The need's words, lower case, without function words and very short words."""
     words = []
-    for t in text_analysis.tokenize(text):
+    for t in text_words.tokenize(text):
         if not t.stop and len(t.lower) >= 3 and t.lower not in words:
             words.append(t.lower)
     return words
