@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import time
@@ -426,14 +427,26 @@ def serve(host: str, port: int, threads: int) -> None:
     """Serve the web app and SPARQL endpoint with waitress."""
     from waitress import serve as waitress_serve
 
+    from cckg.cli.mediation import housekeeping
     from cckg.webapp import create_app
+    from cckg.webapp.mediation import get_mediation
 
-    app = create_app({"CCKG_SERVER_THREADS": threads})
+    config: dict[str, Any] = {"CCKG_SERVER_THREADS": threads}
+    if not os.environ.get("CCKG_PUBLIC_URL"):  # links in e-mails lead here
+        config["CCKG_PUBLIC_URL"] = f"http://{host}:{port}/"
+    app = create_app(config)
     click.echo(
         f"Serving cckg on http://{host}:{port}/  (store: {app.config['CCKG_DESCRIPTION']})",
         err=True,
     )
     threading.Thread(target=_warm_up, args=(app,), name="warm-up", daemon=True).start()
+    # Unconfirmed submissions purged and due follow-ups sent at start, then daily.
+    threading.Thread(
+        target=housekeeping,
+        args=(get_mediation(app), threading.Event()),
+        name="mediation",
+        daemon=True,
+    ).start()
     waitress_serve(app, host=host, port=port, threads=threads, ident="cckg")
 
 
@@ -448,6 +461,10 @@ def _warm_up(app: Any) -> None:
     except Exception as e:  # a store that is not ready yet: the first request loads them
         click.echo(f"warm-up skipped: {type(e).__name__}: {e}", err=True)
 
+
+from cckg.cli.mediation import register as _register_mediation  # noqa: E402 (after main)
+
+_register_mediation(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
