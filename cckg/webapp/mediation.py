@@ -163,7 +163,7 @@ def _csrf_error(e: CSRFError) -> Response:
 
 def _bucket(name: str, per_hour: float, burst: float) -> TokenBucket:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    key = f"cckg_limit_{name}"
+    key = f"cckg_limit_{name}_{per_hour}_{burst}"  # a changed setting gets a new bucket
     bucket = app.extensions.get(key)
     if bucket is None:
         with _lock:
@@ -174,13 +174,14 @@ def _bucket(name: str, per_hour: float, burst: float) -> TokenBucket:
 
 
 def limit(name: str, default_per_hour: float = 20, default_burst: float = 5) -> None:
-    """Take one token of the client address's bucket ``name`` (``CCKG_LIMIT_{NAME}``: per
-    hour); MediationError 429 when it is empty."""
-    per_hour = float(current_app.config.get(f"CCKG_LIMIT_{name.upper()}", default_per_hour))
+    """Take one token of the client address's bucket ``name`` (``CCKG_LIMIT_{NAME}`` per hour,
+    0: off; bursts of ``CCKG_LIMIT_{NAME}_BURST``); MediationError 429 when it is empty."""
+    config = current_app.config
+    per_hour = float(config.get(f"CCKG_LIMIT_{name.upper()}", default_per_hour))
     if per_hour <= 0:
         return
-    bucket = _bucket(name, per_hour, min(default_burst, per_hour))
-    wait = bucket.take(request.remote_addr or "unknown")
+    burst = float(config.get(f"CCKG_LIMIT_{name.upper()}_BURST", min(default_burst, per_hour)))
+    wait = _bucket(name, per_hour, burst).take(request.remote_addr or "unknown")
     if wait > 0:
         raise MediationError(TOO_MANY, 429)
 

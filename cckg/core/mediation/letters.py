@@ -125,9 +125,9 @@ class Letters:
         msg["Date"] = formatdate(localtime=False)
         msg["Message-ID"] = make_msgid(domain="cckg.invalid")
         msg["Auto-Submitted"] = "auto-generated"
-        msg["Content-Language"] = lang
         body = "\n\n".join(p for p in paragraphs if p)
         msg.set_content(body + "\n\n-- \n" + i18n.gettext_in(lang, SIGNATURE) + "\n")
+        msg["Content-Language"] = lang  # after set_content, which replaces Content-* headers
         return msg
 
     @staticmethod

@@ -47,11 +47,12 @@ ANSWER_NAMES = {
 
 class MediationError(Exception):
     """A refused step: ``message`` is an English message id, translated where it is shown, with
-    ``%(name)s`` parameters; ``status`` the HTTP status it means; ``field`` the input at fault."""
+    ``%(name)s`` parameters; ``status`` the HTTP status it means; ``where`` (``.field``) the
+    input at fault."""
 
-    def __init__(self, message: str, status: int = 400, field: str | None = None, **params: Any):
+    def __init__(self, message: str, status: int = 400, where: str | None = None, **params: Any):
         super().__init__(message % params if params else message)
-        self.message, self.status, self.field, self.params = message, status, field, params
+        self.message, self.status, self.field, self.params = message, status, where, params
 
     def text(self, gettext: Any = None) -> str:
         """The message in the language of ``gettext`` (a translation function), else English."""

@@ -6,7 +6,7 @@ Approved needs go to ``{base}graph/submissions/needs``, offers to
 reviewed text, themes, city, country and working languages, and its provenance::
 
     <need> dcterms:dateSubmitted "…" ; dcterms:dateAccepted "…" ;
-        prov:wasGeneratedBy <need#review> .
+        prov:wasGeneratedBy <need#review> ; prov:wasAttributedTo <need#moderator> .
     <need#review> a prov:Activity ; prov:startedAtTime "…confirmed" ; prov:endedAtTime "…approved" ;
         prov:wasAssociatedWith <need#moderator> .
     <need#moderator> a prov:Agent ; dcterms:identifier "moderator:3" .
@@ -91,6 +91,7 @@ def describe(store: Store, sub: dict[str, Any], moderator: str, when: str) -> Gr
     g.add((s, DCTERMS.dateAccepted, _time(when)))
     review, agent = URIRef(f"{s}#review"), URIRef(f"{s}#moderator")
     g.add((s, PROV.wasGeneratedBy, review))
+    g.add((s, PROV.wasAttributedTo, agent))  # one hop from the record: its page shows it
     g.add((review, RDF.type, PROV.Activity))
     g.add((review, PROV.startedAtTime, _time(sub["confirmed_at"])))
     g.add((review, PROV.endedAtTime, _time(when)))
