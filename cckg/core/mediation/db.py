@@ -173,6 +173,13 @@ def audit(
     )
 
 
+def insert(con: sqlite3.Connection, table: str, values: dict[str, Any]) -> None:
+    """One row; ``table`` and the column names come from code, the values are bound."""
+    columns = ", ".join(values)
+    marks = ", ".join(f":{k}" for k in values)
+    con.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)  # noqa: S608
+
+
 def row_dict(row: sqlite3.Row | None) -> dict[str, Any] | None:
     """A row as a dict, its JSON list columns decoded."""
     if row is None:

@@ -22,7 +22,7 @@ from rdflib import URIRef
 from cckg.core.i18n import N_
 from cckg.core.mediation import reads
 from cckg.core.mediation.context import Context
-from cckg.core.mediation.db import audit, row_dict
+from cckg.core.mediation.db import audit, insert, row_dict
 from cckg.core.mediation.letters import Person
 from cckg.core.mediation.model import Contact, IntroductionInput, MediationError
 from cckg.core.mediation.submissions import GONE, USED, check_address_quota, new_id, own_links
@@ -128,35 +128,17 @@ def request(ctx: Context, inp: IntroductionInput) -> dict[str, str]:
         if not own:
             check_address_quota(ctx, con, requester.email)
         state = "requested" if own else "unconfirmed"
-        con.execute(
-            "INSERT INTO introductions (id, state, lang, owner, need_iri, need_text, counterpart,"
-            " counterpart_label, counterpart_kind, name, email, institution, consent_notice,"
-            " consent_version, consent_at, themes, region, nonce, created_at, confirmed_at,"
-            " requested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                iid,
-                state,
-                requester.lang,
-                own["id"] if own else None,
-                need["iri"],
-                need["text"],
-                cp.iri,
-                cp.label,
-                cp.kind,
-                None if own else inp.name,
-                None if own else inp.email,
-                None if own else inp.institution,
-                inp.consent.notice,
-                inp.consent.version,
-                now,
-                json.dumps(need["themes"]),
-                need["region"],
-                nonce,
-                now,
-                now if own else None,
-                now if own else None,
-            ),
-        )
+        insert(con, "introductions", {
+            "id": iid, "state": state, "lang": requester.lang, "owner": own["id"] if own else None,
+            "need_iri": need["iri"], "need_text": need["text"], "counterpart": cp.iri,
+            "counterpart_label": cp.label, "counterpart_kind": cp.kind,
+            "name": None if own else inp.name, "email": None if own else inp.email,
+            "institution": None if own else inp.institution, "consent_notice": inp.consent.notice,
+            "consent_version": inp.consent.version, "consent_at": now,
+            "themes": json.dumps(need["themes"]), "region": need["region"], "nonce": nonce,
+            "created_at": now, "confirmed_at": now if own else None,
+            "requested_at": now if own else None,
+        })  # fmt: skip
         for idx, c in enumerate(found):
             con.execute(
                 "INSERT INTO intro_contacts (intro_id, idx, ref, lang) VALUES (?, ?, ?, ?)",

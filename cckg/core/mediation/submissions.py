@@ -19,7 +19,7 @@ from cckg.core import iris
 from cckg.core.i18n import N_
 from cckg.core.mediation import checks, publish, reads
 from cckg.core.mediation.context import Context
-from cckg.core.mediation.db import audit, row_dict
+from cckg.core.mediation.db import audit, insert, row_dict
 from cckg.core.mediation.letters import Person
 from cckg.core.mediation.model import MediationError, SubmissionInput
 
@@ -69,32 +69,15 @@ def submit(ctx: Context, inp: SubmissionInput) -> dict[str, str]:
     sid, nonce, now = new_id(), secrets.token_urlsafe(12), ctx.now()
     with ctx.db.transaction() as con:
         check_address_quota(ctx, con, inp.email)
-        con.execute(
-            "INSERT INTO submissions (id, kind, state, lang, text, city, city_label, country,"
-            " region, themes, languages, name, institution, email, consent_notice,"
-            " consent_version, consent_at, nonce, created_at)"
-            " VALUES (?, ?, 'unconfirmed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                sid,
-                inp.kind,
-                inp.lang,
-                inp.text,
-                city.iri,
-                city.label,
-                city.country,
-                city.region,
-                json.dumps(themes),
-                json.dumps(inp.languages),
-                inp.name,
-                inp.institution,
-                inp.email,
-                inp.consent.notice,
-                inp.consent.version,
-                now,
-                nonce,
-                now,
-            ),
-        )
+        insert(con, "submissions", {
+            "id": sid, "kind": inp.kind, "state": "unconfirmed", "lang": inp.lang,
+            "text": inp.text, "city": city.iri, "city_label": city.label, "country": city.country,
+            "region": city.region, "themes": json.dumps(themes),
+            "languages": json.dumps(inp.languages), "name": inp.name,
+            "institution": inp.institution, "email": inp.email,
+            "consent_notice": inp.consent.notice, "consent_version": inp.consent.version,
+            "consent_at": now, "nonce": nonce, "created_at": now,
+        })  # fmt: skip
         audit(con, now, "submitter", "submitted", sid, inp.kind)
         status_url, data_url = own_links(ctx, f"s:{sid}", nonce)
         ctx.send(
