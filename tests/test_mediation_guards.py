@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import free_port
 from mediation_support import (
     ADMIN,
     CONSENT,
@@ -475,3 +476,41 @@ def test_no_settings_at_all(tmp_path, monkeypatch, demo_store_path, demo_store):
         assert (tmp_path / "var" / "store" / "mediation.sqlite").exists()
     finally:
         store.close()
+
+
+def test_mail_server_down_means_503_and_nothing_kept(demo_store_path, demo_store, tmp_path):
+    store = writable_store(demo_store_path, demo_store, tmp_path / "store")
+    try:
+        app = make_app(store, tmp_path, free_port())  # nobody listens there
+        r = app.test_client().post("/api/needs?lang=pt", json=body(email="down@example.com"))
+        assert r.status_code == 503
+        assert r.get_json()["message"] == i18n.gettext_in(
+            "pt", "We could not send the e-mail right now. Please try again later."
+        )
+        assert rows(tmp_path) == (0, 0, 0)
+    finally:
+        store.close()
+
+
+def test_scrub_defuse_and_outbox_forget(tmp_path):
+    from email.message import EmailMessage
+
+    from cckg.core.mediation.checks import scrub
+    from cckg.core.mediation.letters import defuse
+    from cckg.core.mediation.mail import OutboxMailer
+
+    text = "Fale com Joana Vazamento, joana@example.net, +55 41 98765-4321, até 2026."
+    clean = scrub(text, "Joana Vazamento")
+    assert "Joana" not in clean and "joana@" not in clean and "98765" not in clean
+    assert "2026" in clean  # a year is not a phone number
+    assert defuse("see https://evil.example and www.evil.example") == (
+        "see hxxps[:]//evil.example and www[.]evil.example"
+    )
+    outbox = OutboxMailer(tmp_path)
+    for to in ("a@example.com", "b@example.com"):
+        msg = EmailMessage()
+        msg["To"], msg["Message-ID"] = to, "<x@test>"
+        msg.set_content("hello")
+        outbox.send(msg)
+    assert outbox.forget("A@example.com") == 1
+    assert len(list(tmp_path.glob("*.eml"))) == 1

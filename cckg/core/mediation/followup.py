@@ -23,6 +23,7 @@ from cckg.core.mediation.submissions import GONE
 
 # Grades for the evaluation export, as in eval/needs*.yaml: 2 = exactly, 1 = useful, 0 = not.
 GRADES = {"project": 2, "helped": 1, "no": 0}
+INTRO_COUNTED = ("requested", "accepted", "declined", "unanswered")
 
 
 def run_followup(ctx: Context) -> dict[str, int]:
@@ -124,6 +125,9 @@ def record_outcome(ctx: Context, token: str, answer: str) -> None:
 
 def counts(ctx: Context) -> dict[str, Any]:
     """Anonymous counts: introductions by state, outcomes by answer, per theme and region."""
+    if not ctx.db.path.exists():  # nothing yet: a page view does not create the database
+        return {"introductions": dict.fromkeys(INTRO_COUNTED, 0),
+                "outcomes": dict.fromkeys(ANSWERS, 0), "by_theme": [], "by_region": []}  # fmt: skip
     with ctx.db.read() as con:
         states = Counter(
             {
@@ -152,9 +156,7 @@ def counts(ctx: Context) -> dict[str, Any]:
         return sorted(out, key=lambda r: (-r["total"], r[key] or ""))
 
     return {
-        "introductions": {
-            s: states.get(s, 0) for s in ("requested", "accepted", "declined", "unanswered")
-        },
+        "introductions": {s: states.get(s, 0) for s in INTRO_COUNTED},
         "outcomes": {a: answers[a] for a in ANSWERS},
         "by_theme": table(by_theme, "theme"),
         "by_region": table(by_region, "region"),

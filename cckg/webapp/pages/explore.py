@@ -55,7 +55,7 @@ def _outcomes(index: Any, lang: str) -> dict[str, Any] | None:
     database cannot be read)."""
     try:
         counts = get_mediation().counts()
-    except sqlite3.Error:
+    except (sqlite3.Error, OSError):  # a read-only folder, a locked file: no section
         return None
     for key, row_key in (("by_theme", "theme"), ("by_region", "region")):
         for row in counts[key]:
