@@ -429,7 +429,7 @@ def serve(host: str, port: int, threads: int) -> None:
 
     from cckg.cli.mediation import housekeeping
     from cckg.webapp import create_app
-    from cckg.webapp.mediation import get_mediation
+    from cckg.webapp.mediation import db_path, get_mediation
 
     config: dict[str, Any] = {"CCKG_SERVER_THREADS": threads}
     if not os.environ.get("CCKG_PUBLIC_URL"):  # links in e-mails lead here
@@ -443,7 +443,7 @@ def serve(host: str, port: int, threads: int) -> None:
     # Unconfirmed submissions purged and due follow-ups sent at start, then daily.
     threading.Thread(
         target=housekeeping,
-        args=(get_mediation(app), threading.Event()),
+        args=(lambda: get_mediation(app), threading.Event(), db_path(app)),
         name="mediation",
         daemon=True,
     ).start()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -22,8 +23,10 @@ from cckg.core.mediation.moderators import add as add_moderator
 DAY_S = 86400
 
 
-def _mediation() -> Mediation:
-    return Mediation(Context(MediationSettings.from_env(), secret_key()))
+def _mediation(links: bool = False) -> Mediation:
+    """The workflow over the database alone; ``links``: it sends e-mails with signed links
+    (then it needs the server's secret key)."""
+    return Mediation(Context(MediationSettings.from_env(), secret_key() if links else "unused"))
 
 
 @click.group()
@@ -59,7 +62,7 @@ def purge() -> None:
 @click.command()
 def followup() -> None:
     """Ask both sides of due introductions how it went; record unanswered requests."""
-    done = _mediation().run_followup()
+    done = _mediation(links=True).run_followup()
     click.echo(f"asked {done['asked']} introduction(s); {done['unanswered']} went unanswered")
 
 
@@ -80,14 +83,18 @@ def outcomes(pairs: bool, output: Path | None) -> None:
         click.echo(f"wrote {output}", err=True)
 
 
-def housekeeping(med: Mediation, stop: threading.Event, every_s: float = DAY_S) -> None:
+def housekeeping(
+    mediation: Callable[[], Mediation], stop: threading.Event, db: Path, every_s: float = DAY_S
+) -> None:
     """Purge and follow up now, then once a day, until ``stop`` is set (``cckg serve``)."""
     while True:
-        try:
-            purged, asked = med.purge(), med.run_followup()
-            click.echo(f"mediation: purged {purged}, follow-up {asked}", err=True)
-        except Exception as e:  # a mail server that is down must not stop the web app
-            click.echo(f"mediation housekeeping failed: {type(e).__name__}: {e}", err=True)
+        if db.exists():  # before the first submission there is nothing to do, nor to create
+            try:
+                med = mediation()
+                purged, asked = med.purge(), med.run_followup()
+                click.echo(f"mediation: purged {purged}, follow-up {asked}", err=True)
+            except Exception as e:  # a mail server that is down must not stop the web app
+                click.echo(f"mediation housekeeping failed: {type(e).__name__}: {e}", err=True)
         if stop.wait(every_s):
             return
 

@@ -2,8 +2,9 @@
 and session cookies, CSRF protection on every form, moderators' logins, the per-address rate
 limits of the public submit routes, and the rendering of refusals in the person's language.
 
-- The secret key (``CCKG_SECRET_KEY``, else ``var/secret_key``, made on first run; a test app
-  gets a random one) signs the session cookie and the links in e-mails.
+- The secret key (``SECRET_KEY``/``CCKG_SECRET_KEY``, else ``var/secret_key``, made the first
+  time a cookie or a link needs it; a test app gets a random one) signs the session cookie
+  and the links in e-mails.
 - Session cookies are HttpOnly, SameSite=Lax, and Secure when the public URL is https.
 - CSRF (Flask-WTF ``CSRFProtect``) checks every POST/PUT/PATCH/DELETE; the SPARQL protocol,
   the admin write routes and the JSON APIs are exempt (they carry the admin token or are
@@ -23,9 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext
 from flask_login import LoginManager, UserMixin
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
 from cckg.core.i18n import N_
 from cckg.core.matching import MatchRequest
@@ -55,13 +57,39 @@ class ModeratorUser(UserMixin):
         self.id = str(moderator.id)
 
 
-def _secret(app: Flask) -> str:
-    configured = app.config.get("SECRET_KEY") or app.config.get("CCKG_SECRET_KEY")
-    if configured:
-        return str(configured)
-    if app.testing:  # a test app never writes a key file into the checkout
-        return secrets.token_urlsafe(32)
-    return stored_secret_key()
+def ensure_secret(app: Flask) -> str:
+    """The app's secret key, made when first needed (a cookie to sign, a link to make): a
+    server that never sets a cookie or sends a link never writes ``var/secret_key``."""
+    if not app.secret_key:
+        with _lock:
+            if not app.secret_key:
+                configured = app.config.get("CCKG_SECRET_KEY")
+                if configured:
+                    app.secret_key = str(configured)
+                elif app.testing:  # a test app never writes a key file into the checkout
+                    app.secret_key = secrets.token_urlsafe(32)
+                else:
+                    app.secret_key = stored_secret_key()
+    return str(app.secret_key)
+
+
+class LazyKeySessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions; a request without a session cookie opens an empty
+    session without the key, which is made only when a session is saved."""
+
+    def get_signing_serializer(self, app: Flask) -> Any:
+        ensure_secret(app)
+        return super().get_signing_serializer(app)
+
+    def open_session(self, app: Flask, request: Any) -> Any:
+        if request.cookies.get(self.get_cookie_name(app)) is None:
+            return self.session_class()
+        return super().open_session(app, request)
+
+
+def _csrf_token(*args: Any, **kwargs: Any) -> str:
+    ensure_secret(current_app._get_current_object())  # type: ignore[attr-defined]
+    return generate_csrf(*args, **kwargs)
 
 
 def _db_path(app: Flask) -> Path | str:
@@ -116,7 +144,7 @@ def get_mediation(app: Flask | None = None) -> Mediation:
             if med is None:
                 ctx = Context(
                     _settings(app),
-                    app.secret_key,  # type: ignore[arg-type]
+                    ensure_secret(app),
                     store=get_store(app),
                     writer=writer(app),
                     mailer=app.config.get("CCKG_MAILER"),
@@ -206,8 +234,12 @@ def no_store(response: Response) -> Response:
 # ---------------------------------------------------------------- wiring
 
 
+def db_path(app: Flask) -> Path:
+    return Path(_db_path(app))
+
+
 def init_app(app: Flask) -> None:
-    app.secret_key = _secret(app)
+    app.session_interface = LazyKeySessions()
     https = str(app.config.get("CCKG_PUBLIC_URL") or "").startswith("https://")
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
@@ -219,6 +251,8 @@ def init_app(app: Flask) -> None:
     )
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 12 * 3600)
     csrf.init_app(app)
+    app.jinja_env.globals["csrf_token"] = _csrf_token  # the key is made when a form needs it
+    app.context_processor(lambda: {"csrf_token": _csrf_token})
     login_manager.init_app(app)
     login_manager.login_view = "review.login"
     login_manager.login_message = ""  # the login page says it
