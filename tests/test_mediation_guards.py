@@ -351,7 +351,10 @@ def published(env):
     """A Portuguese need whose writer put their name, address and phone into the text."""
     app, inbox, _ = env
     c = app.test_client()
-    text = f"Somos de Curitiba e queremos zonas 30. Falem com {NAME}: {EMAIL} ou {PHONE}."
+    text = (
+        f"Somos de Curitiba e queremos zonas 30. Falem com {NAME}: {EMAIL} ou {PHONE}. "
+        "Veja https://phish.example/login"
+    )
     r = c.post("/api/needs?lang=pt", json=body(text=text, name=NAME, email=EMAIL))
     sid = r.get_json()["id"]
     path = link(inbox.wait(EMAIL), "confirm")
@@ -384,6 +387,7 @@ def test_no_personal_data_on_the_public_record(env, published, media):
     assert r.status_code == 200
     _clean(r.get_data(as_text=True), media)
     assert "Curitiba" in r.get_data(as_text=True)
+    assert 'href="https://phish.example' not in r.get_data(as_text=True)  # text, never a link
 
 
 def test_no_personal_data_in_sparql_dumps_search_or_match(env, published):
