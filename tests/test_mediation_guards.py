@@ -522,3 +522,11 @@ def test_scrub_defuse_and_outbox_forget(tmp_path):
         outbox.send(msg)
     assert outbox.forget("A@example.com") == 1
     assert len(list(tmp_path.glob("*.eml"))) == 1
+
+
+def test_sparql_and_json_answers_do_not_vary_on_the_session_cookie(env):
+    """Sessions exist for forms and moderators only: shared caches keep serving the rest."""
+    c = env[0].test_client()
+    assert c.get("/needs/new").headers.get("Set-Cookie", "").startswith("session=")
+    for path in ("/sparql?query=ASK%7B%7D", "/api/search?q=zonas", "/api/outcomes"):
+        assert "Cookie" not in c.get(path).headers.get("Vary", ""), path

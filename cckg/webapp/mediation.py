@@ -254,6 +254,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["csrf_token"] = _csrf_token  # the key is made when a form needs it
     app.context_processor(lambda: {"csrf_token": _csrf_token})
     login_manager.init_app(app)
+    # No "remember me" cookies here: Flask-Login's hook that refreshes them reads the session
+    # on every response, which would add "Vary: Cookie" to SPARQL and JSON answers too.
+    hooks = app.after_request_funcs.get(None, [])
+    if login_manager._update_remember_cookie in hooks:
+        hooks.remove(login_manager._update_remember_cookie)
     login_manager.login_view = "review.login"
     login_manager.login_message = ""  # the login page says it
     login_manager.session_protection = "strong"
