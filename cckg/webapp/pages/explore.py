@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request
@@ -12,6 +13,7 @@ from cckg.webapp import security
 from cckg.webapp.caching import cached
 from cckg.webapp.i18n import current_lang
 from cckg.webapp.linked import short
+from cckg.webapp.mediation import get_mediation
 from cckg.webapp.store import get_search_index, get_store
 
 bp = Blueprint("frontend", __name__)
@@ -48,6 +50,19 @@ def bars(pairs: list[tuple[str, int]], limit: int = 15) -> list[tuple[str, int, 
     return [(label, n, round(100 * n / top, 1)) for label, n in pairs]
 
 
+def _outcomes(index: Any, lang: str) -> dict[str, Any] | None:
+    """The anonymous outcome counts of introductions, labelled (None when the workflow
+    database cannot be read)."""
+    try:
+        counts = get_mediation().counts()
+    except (sqlite3.Error, OSError):  # a read-only folder, a locked file: no section
+        return None
+    for key, row_key in (("by_theme", "theme"), ("by_region", "region")):
+        for row in counts[key]:
+            row["label"] = index.label(row[row_key], lang) if row[row_key] else "–"
+    return counts
+
+
 @bp.get("/explore")
 def explore() -> str:
     data = cached("frontend:explore", _explore_data)
@@ -65,6 +80,7 @@ def explore() -> str:
         region_bars=bars([(index.label(r, lang), n) for r, n in everything.facets["region"]]),
         theme_bars=bars([(index.label(t, lang), n) for t, n in top_themes]),
         theme_links=[(t, index.label(t, lang)) for t, _ in top_themes],
+        outcomes=_outcomes(index, lang),
         sparql={
             "classes": CLASS_COUNTS,
             "properties": PROPERTY_COUNTS,
