@@ -20,6 +20,7 @@ from cckg.webapp.pages import (
     dataset,
     definitions,
     explore,
+    geo,
     home,
     linked_data,
     match,
@@ -31,7 +32,7 @@ from cckg.webapp.pages import (
 
 BLUEPRINTS = (
     home.bp, match.bp, search.bp, sparql.bp, linked_data.bp, definitions.bp, dataset.bp,
-    queries.bp, explore.bp, admin.bp, openapi.bp,
+    queries.bp, explore.bp, admin.bp, openapi.bp, geo.bp,
 )  # fmt: skip
 
 
