@@ -161,12 +161,13 @@ def locator(lon: float, lat: float, country_iso: str) -> dict[str, Any]:
     lons, lats = [p[0] for p in pts], [p[1] for p in pts]
     pad = max(max(lons) - min(lons), max(lats) - min(lats)) * 0.8 + 1
     bbox = (min(lons) - pad * 1.5, min(lats) - pad, max(lons) + pad * 1.5, max(lats) + pad)
-    others = [c.path(frame.xy) for c in world.near(bbox) if c is not country]
+    clip = (-10.0, -10.0, width + 10, height + 10)
+    others = [c.path(frame.xy, 0, clip) for c in world.near(bbox) if c is not country]
     cx, cy = frame.xy(lon, lat)
     return {
         "width": width,
         "height": height,
-        "country": country.path(frame.xy) if country else "",
+        "country": country.path(frame.xy, 0, clip) if country else "",
         "country_name": country.name if country else "",
         "others": [p for p in others if p],
         "x": round(cx, 1),

@@ -17,6 +17,7 @@ import pycountry
 
 Ring = list[tuple[float, float]]
 Project = Callable[[float, float], tuple[float, float]]
+Box = tuple[float, float, float, float]
 
 
 @dataclass
@@ -26,10 +27,12 @@ class Country:
     polygons: list[list[Ring]]  # polygons, each an outer ring then holes; (lon, lat)
     bbox: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # lon0, lat0, lon1, lat1
 
-    def path(self, project: Project, precision: int = 1) -> str:
+    def path(self, project: Project, precision: int = 1, clip: Box | None = None) -> str:
         """SVG path data of every ring, projected; points closer than the precision are
-        merged so a path carries no more detail than the drawing can show."""
-        return " ".join(ring_path(r, project, precision) for p in self.polygons for r in p)
+        merged so a path carries no more detail than the drawing can show. With ``clip``
+        (x0, y0, x1, y1 in drawing units) points outside are pulled onto that box, so the
+        parts of a large neighbour far outside a small drawing cost nothing."""
+        return "".join(ring_path(r, project, precision, clip) for p in self.polygons for r in p)
 
 
 @dataclass
@@ -55,7 +58,7 @@ def _apart(p: tuple[float, float, float, float], q: tuple[float, float, float, f
     return p[2] < q[0] or q[2] < p[0] or p[3] < q[1] or q[3] < p[1]
 
 
-def ring_path(ring: Ring, project: Project, precision: int = 1) -> str:
+def ring_path(ring: Ring, project: Project, precision: int = 1, clip: Box | None = None) -> str:
     """Path data of one ring. A ring that runs along the antimeridian (Russia, Fiji: a step of
     more than 180° in longitude) is cut there into parts, each closed on itself."""
     parts: list[list[str]] = [[]]
@@ -67,6 +70,8 @@ def ring_path(ring: Ring, project: Project, precision: int = 1) -> str:
             last = None
         previous_lon = lon
         x, y = project(lon, lat)
+        if clip is not None:
+            x, y = min(max(x, clip[0]), clip[2]), min(max(y, clip[1]), clip[3])
         point = (round(x, precision), round(y, precision))
         if point != last:
             parts[-1].append(f"{point[0]:g},{point[1]:g}")

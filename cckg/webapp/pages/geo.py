@@ -58,7 +58,9 @@ def map_args() -> MapArgs:
     try:
         zoom = int(raw_zoom)
     except ValueError:
-        raise WebError(f"z: must be a whole number from 1 to {MAX_ZOOM}, not {raw_zoom[:20]!r}")
+        raise WebError(
+            f"z: must be a whole number from 1 to {MAX_ZOOM}, not {raw_zoom[:20]!r}"
+        ) from None
     if not 1 <= zoom <= MAX_ZOOM:
         raise WebError(f"z: must be a whole number from 1 to {MAX_ZOOM}")
     at = None
