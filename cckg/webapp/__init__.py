@@ -24,6 +24,7 @@ from cckg.webapp.pages import (
     home,
     linked_data,
     match,
+    network,
     openapi,
     queries,
     search,
@@ -32,7 +33,7 @@ from cckg.webapp.pages import (
 
 BLUEPRINTS = (
     home.bp, match.bp, search.bp, sparql.bp, linked_data.bp, definitions.bp, dataset.bp,
-    queries.bp, explore.bp, admin.bp, openapi.bp, geo.bp,
+    queries.bp, explore.bp, admin.bp, openapi.bp, geo.bp, network.bp,
 )  # fmt: skip
 
 
