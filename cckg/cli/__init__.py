@@ -8,7 +8,7 @@ pay for loading the web app or the SHACL engine.
 
 from __future__ import annotations
 
-from cckg.cli import load, match, ontology, query, serve  # noqa: F401 (they register commands)
+from cckg.cli import load, match, ontology, query, release, serve  # noqa: F401 (register commands)
 from cckg.cli.base import EXIT_BAD_INPUT, EXIT_NONCONFORMING, main
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_NONCONFORMING", "main"]
