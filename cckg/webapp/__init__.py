@@ -27,13 +27,14 @@ from cckg.webapp.pages import (
     network,
     openapi,
     queries,
+    releases,
     search,
     sparql,
 )
 
 BLUEPRINTS = (
     home.bp, match.bp, search.bp, sparql.bp, linked_data.bp, definitions.bp, dataset.bp,
-    queries.bp, explore.bp, admin.bp, openapi.bp, geo.bp, network.bp,
+    queries.bp, explore.bp, admin.bp, openapi.bp, geo.bp, network.bp, releases.bp,
 )  # fmt: skip
 
 

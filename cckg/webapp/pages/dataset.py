@@ -31,6 +31,7 @@ from cckg.core.store import Store
 from cckg.webapp import caching, conneg
 from cckg.webapp.i18n import current_lang
 from cckg.webapp.linked import rdf_response
+from cckg.webapp.releases import latest_version
 from cckg.webapp.store import get_store
 
 bp = Blueprint("dataset", __name__)
@@ -333,7 +334,9 @@ def _describe() -> Response:
     choice = conneg.negotiate()
     version = caching.store_version()
     lang = current_lang() if choice.representation.media_type == conneg.HTML else ""
-    etag = caching.etag_for(version, request.host_url, request.path, choice.content_type, lang)
+    etag = caching.etag_for(
+        version, request.host_url, request.path, choice.content_type, lang, latest_version()
+    )
     offered = conneg.REPRESENTATIONS
     if caching.not_modified(etag, version):
         response = Response(status=304)
