@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -65,12 +66,10 @@ def parse_years(text: str) -> tuple[int, int] | None:
     text = text.strip()
     if not text:
         return None
-    first, _, last = text.partition("-")
-    if not (
-        first.isdigit() and len(first) == 4 and (not last or (last.isdigit() and len(last) == 4))
-    ):
+    m = re.fullmatch(r"(\d{4})(?:-(\d{4}))?", text)
+    if m is None:
         raise ValueError(f"year: expected YYYY or YYYY-YYYY, not {text[:20]!r}")
-    lo, hi = int(first), int(last or first)
+    lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
     if lo > hi:
         raise ValueError("year: the first year of a range comes first")
     return lo, hi

@@ -76,6 +76,9 @@ def ring_path(ring: Ring, project: Project, precision: int = 1, clip: Box | None
         if point != last:
             parts[-1].append(f"{point[0]:g},{point[1]:g}")
             last = point
+    if len(parts) > 1:  # the ring's last part continues its first one (same side)
+        first = parts.pop()
+        parts[0] = first + [pt for pt in parts[0] if not first or pt != first[-1]]
     return "".join("M" + "L".join(p) + "Z" for p in parts if len(p) >= 3)
 
 

@@ -31,8 +31,8 @@ from cckg.core.store import Store
 from cckg.webapp import caching, conneg
 from cckg.webapp.i18n import current_lang
 from cckg.webapp.linked import rdf_response
-from cckg.webapp.releases import latest_version
 from cckg.webapp.store import get_store
+from cckg.webapp.versions import latest_version
 
 bp = Blueprint("dataset", __name__)
 

@@ -43,8 +43,8 @@ from cckg.webapp.linked import (
     short,
     short_iri,
 )
-from cckg.webapp.releases import latest_version
 from cckg.webapp.store import get_store
+from cckg.webapp.versions import latest_version
 
 bp = Blueprint("linked_data", __name__)
 

@@ -22,8 +22,8 @@ from cckg.core.release import ReleaseError
 from cckg.core.store import Row
 from cckg.webapp.errors import WebError
 from cckg.webapp.linked import local_href, short_iri
-from cckg.webapp.releases import release_store
 from cckg.webapp.store import QueryLimitError, get_store, limited_select
+from cckg.webapp.versions import release_store
 
 bp = Blueprint("queries", __name__)
 
@@ -33,7 +33,7 @@ SPARQL_JSON = "application/sparql-results+json"
 JSON = "application/json"
 FORMATS = {"html": HTML, "csv": CSV, "json": SPARQL_JSON}
 _lock = threading.Lock()
-RELEASE = "release"  # ?release=VERSION: run on that release's dumps (cckg.webapp.releases)
+RELEASE = "release"  # ?release=VERSION: run on that release's dumps (cckg.webapp.versions)
 
 
 def queries(app: Flask | None = None) -> dict[str, nq.NamedQuery]:

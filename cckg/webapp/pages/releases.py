@@ -14,7 +14,7 @@ from flask import Blueprint, Response, abort, render_template, request, send_fil
 from cckg.core import citation
 from cckg.core.release import ReleaseError
 from cckg.webapp.errors import WebError
-from cckg.webapp.releases import citable, manifest, releases, releases_dir
+from cckg.webapp.versions import citable, manifest, releases, releases_dir
 
 bp = Blueprint("releases", __name__)
 
