@@ -116,3 +116,15 @@ def test_geojson_feature_order_is_lon_lat():
     assert f["geometry"] == {"type": "Point", "coordinates": [7.1, 50.7]}
     fc = feature_collection([f], total=1)
     assert fc["type"] == "FeatureCollection" and fc["features"] == [f] and fc["total"] == 1
+
+
+def test_overlapping_clusters_are_merged():
+    from cckg.core.geo import merge_overlapping
+
+    markers = [Marker("a", 0, 0), Marker("b", 22, 0), Marker("c", 200, 0)]
+    clusters = grid_clusters(markers, 20)
+    assert len(clusters) == 3
+    merged = merge_overlapping(clusters, lambda n: 10 + 2 * n)
+    assert sorted(c.count for c in merged) == [1, 2]
+    assert merged[0].x == pytest.approx(11)
+    assert len(merge_overlapping(clusters, lambda n: 1)) == 3

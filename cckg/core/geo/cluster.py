@@ -3,7 +3,9 @@ become one cluster at the members' mean position; a cell with one marker stays a
 
 from __future__ import annotations
 
+import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -55,3 +57,29 @@ def grid_clusters(markers: list[Marker], cell: float) -> list[Cluster]:
         y = sum(m.y for m in members) / len(members)
         out.append(Cluster(x, y, members))
     return out
+
+
+def merge_overlapping(
+    clusters: list[Cluster], radius: Callable[[int], float], gap: float = 1.0
+) -> list[Cluster]:
+    """Merge clusters whose circles (``radius(count)``) would overlap, until none do: a
+    marker hidden under another could not be clicked. The merged cluster sits at the mean of
+    its members."""
+    out = list(clusters)
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(out)):
+            for j in range(i + 1, len(out)):
+                a, b = out[i], out[j]
+                if math.hypot(a.x - b.x, a.y - b.y) < radius(a.count) + radius(b.count) + gap:
+                    members = sorted(a.members + b.members, key=lambda m: m.key)
+                    x = sum(m.x for m in members) / len(members)
+                    y = sum(m.y for m in members) / len(members)
+                    out[i] = Cluster(x, y, members)
+                    del out[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return sorted(out, key=lambda c: (c.y, c.x))

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, render_template, request
 
 from cckg.core.focus import FOCUS_AREAS, focus_iri
-from cckg.core.geo import Marker, grid_clusters
+from cckg.core.geo import Marker, grid_clusters, merge_overlapping
 from cckg.core.search import FACETS, SearchError
 from cckg.webapp.errors import WebError
 from cckg.webapp.geodata import (
@@ -119,7 +119,12 @@ def _markers(items: list[Item], a: MapArgs, labels: dict[str, str]) -> list[dict
             markers.append(Marker(item.iri, x, y, item.focus, item.lon, item.lat))
     by_iri = {i.iri: i for i in items}
     out = []
-    for c in grid_clusters(markers, CELL / a.zoom):
+
+    def radius(count: int) -> float:
+        return (6 + 3 * math.log2(count)) / a.zoom
+
+    clusters = merge_overlapping(grid_clusters(markers, CELL / a.zoom), radius, 1.5 / a.zoom)
+    for c in clusters:
         places = {_place_key(by_iri[m.key]) for m in c.members}
         one_place = len(places) == 1
         if one_place or a.zoom >= MAX_ZOOM:
@@ -132,7 +137,7 @@ def _markers(items: list[Item], a: MapArgs, labels: dict[str, str]) -> list[dict
             {
                 "x": round(c.x, 2),
                 "y": round(c.y, 2),
-                "r": round((6 + 3 * math.log2(c.count)) / a.zoom, 2),
+                "r": round(radius(c.count), 2),
                 "count": c.count,
                 "focus": c.group or "none",
                 "href": href,

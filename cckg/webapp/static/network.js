@@ -32,7 +32,7 @@ document.addEventListener("DOMContentLoaded", () => {
     .then((r) => (r.ok ? r.json() : Promise.reject(new Error(String(r.status)))))
     .then((data) => {
       holder.hidden = false;
-      svg.hidden = true;
+      svg.classList.add("replaced"); // SVG elements have no `hidden` property
       const cy = window.cytoscape({
         container: holder,
         elements: data.elements,
@@ -88,6 +88,6 @@ document.addEventListener("DOMContentLoaded", () => {
     })
     .catch(() => {
       holder.hidden = true;
-      svg.hidden = false;
+      svg.classList.remove("replaced");
     });
 });
