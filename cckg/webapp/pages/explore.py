@@ -13,6 +13,7 @@ from cckg.webapp.caching import cached
 from cckg.webapp.dashboard import all_charts, dashboard
 from cckg.webapp.i18n import current_lang
 from cckg.webapp.linked import short
+from cckg.webapp.page_cache import cached_page
 from cckg.webapp.store import get_search_index, get_store
 
 bp = Blueprint("frontend", __name__)
@@ -50,7 +51,11 @@ def bars(pairs: list[tuple[str, int]], limit: int = 15) -> list[tuple[str, int, 
 
 
 @bp.get("/explore")
-def explore() -> str:
+def explore() -> Response:
+    return cached_page("explore", _render_explore)
+
+
+def _render_explore() -> str:
     data = cached("frontend:explore", _explore_data)
     lang = current_lang()
     index = get_search_index()

@@ -32,6 +32,7 @@ from cckg.webapp.geodata import (
     world_paths,
 )
 from cckg.webapp.i18n import current_lang, kind_name
+from cckg.webapp.page_cache import cached_page
 from cckg.webapp.store import get_search_index, get_store, local_path
 
 bp = Blueprint("geo", __name__)
@@ -152,6 +153,7 @@ def _markers(items: list[Item], a: MapArgs, labels: dict[str, str]) -> list[dict
 def _groups(items: list[Item], index: Any, lang: str) -> list[dict[str, Any]]:
     """The list beside the map: things grouped by the place they are drawn at."""
     base = get_store().base_iri
+    kinds = {k: kind_name(k) for k in {i.kind for i in items}}
     groups: dict[str, list[Item]] = {}
     for item in items:
         groups.setdefault(_place_key(item), []).append(item)
@@ -165,7 +167,7 @@ def _groups(items: list[Item], index: Any, lang: str) -> list[dict[str, Any]]:
                     "anchor": _anchor(i.iri),
                     "label": index.label(i.iri, lang),
                     "url": local_path(i.iri, base),
-                    "kind": kind_name(i.kind),
+                    "kind": kinds[i.kind],
                     "focus": i.focus or "none",
                     "year": i.year,
                 }
@@ -218,8 +220,12 @@ def _facet_options(index: Any, a: MapArgs, lang: str) -> dict[str, list[dict[str
 
 
 @bp.get("/map")
-def map_page() -> str:
+def map_page() -> Response:
     a = map_args()
+    return cached_page("map", lambda: _render_map(a))
+
+
+def _render_map(a: MapArgs) -> str:
     index = get_search_index()
     try:
         hits = index.matches(a.q, a.filters)

@@ -28,6 +28,7 @@ from cckg.core.i18n import N_
 from cckg.webapp.caching import cached
 from cckg.webapp.errors import WebError
 from cckg.webapp.i18n import current_lang
+from cckg.webapp.page_cache import cached_page
 from cckg.webapp.pages.geo import focus_legend
 from cckg.webapp.store import get_search_index, get_store, local_path
 
@@ -203,8 +204,12 @@ def _years_available() -> list[str]:
 
 
 @bp.get("/network")
-def network_page() -> str:
+def network_page() -> Response:
     a = network_args()
+    return cached_page("network", lambda: _render_network(a))
+
+
+def _render_network(a: NetworkArgs) -> str:
     lang = current_lang()
     graph = graph_for(a)
     labels = labels_for(graph, lang)
