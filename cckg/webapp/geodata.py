@@ -7,6 +7,7 @@ as such)."""
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,9 +148,11 @@ def geojson(index: SearchIndex, hits: list[Hit], lang: str, query: dict[str, Any
 # ---------------------------------------------------------------- city locator
 
 
+@functools.lru_cache(maxsize=1024)
 def locator(lon: float, lat: float, country_iso: str) -> dict[str, Any]:
     """A small map of a city in its country: the country's outline (Natural Earth 1:50m), its
-    neighbours faint, and the city's dot; 240 × 160 drawing units."""
+    neighbours faint, and the city's dot; 240 × 160 drawing units. Kept per process (it
+    depends on the outline file only); callers must not change the result."""
     world: World = load_world(WORLD_MEDIUM)
     country = world.country(country_iso) if country_iso else None
     width, height = 240.0, 160.0
@@ -162,7 +165,7 @@ def locator(lon: float, lat: float, country_iso: str) -> dict[str, Any]:
     pad = max(max(lons) - min(lons), max(lats) - min(lats)) * 0.8 + 1
     bbox = (min(lons) - pad * 1.5, min(lats) - pad, max(lons) + pad * 1.5, max(lats) + pad)
     clip = (-10.0, -10.0, width + 10, height + 10)
-    others = [c.path(frame.xy, 0, clip) for c in world.near(bbox) if c is not country]
+    others = [c.path_within(bbox, frame.xy, 0, clip) for c in world.near(bbox) if c is not country]
     cx, cy = frame.xy(lon, lat)
     return {
         "width": width,

@@ -34,6 +34,19 @@ class Country:
         parts of a large neighbour far outside a small drawing cost nothing."""
         return "".join(ring_path(r, project, precision, clip) for p in self.polygons for r in p)
 
+    def path_within(
+        self, bbox: Box, project: Project, precision: int = 1, clip: Box | None = None
+    ) -> str:
+        """Like ``path``, for the polygons whose bounding box meets ``bbox`` (lon0, lat0,
+        lon1, lat1) only: the rest of a large country is not drawn at all."""
+        parts = []
+        for polygon in self.polygons:
+            lons = [pt[0] for pt in polygon[0]]
+            lats = [pt[1] for pt in polygon[0]]
+            if not _apart((min(lons), min(lats), max(lons), max(lats)), bbox):
+                parts.extend(ring_path(r, project, precision, clip) for r in polygon)
+        return "".join(parts)
+
 
 @dataclass
 class World:
