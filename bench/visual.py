@@ -6,7 +6,8 @@ server (``cckg serve``):
 Each page is requested once cold (the first request after a start builds the per-version
 caches: points, network layout, charts), then ``n`` times; prints the cold time and the median
 and 95th percentile of the warm requests in ms. With ``--uncached`` every request has its own
-query string, so each is rendered anew (the per-version data stays cached). Target (issue): p95 < 300 ms on the real graph.
+query string, so each is rendered anew (the per-version data stays cached).
+Target (issue): p95 < 300 ms on the real graph.
 """
 
 from __future__ import annotations

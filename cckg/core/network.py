@@ -128,11 +128,9 @@ def _summarise(graph: nx.Graph) -> None:
         for e in evidence:
             per_node[a][e.via] = e
             per_node[b][e.via] = e
-    for node, evidence in per_node.items():
-        graph.nodes[node]["activity"] = len(evidence)
-        graph.nodes[node]["focus"] = dominant(
-            Counter(e.focus for e in evidence.values() if e.focus)
-        )
+    for node, by_via in per_node.items():
+        graph.nodes[node]["activity"] = len(by_via)
+        graph.nodes[node]["focus"] = dominant(Counter(e.focus for e in by_via.values() if e.focus))
 
 
 def layout(

@@ -150,7 +150,7 @@ def diff(old: dict[str, str], new: dict[str, str]) -> Changes:
 def list_releases(folder: Path) -> list[dict[str, Any]]:
     """The manifests of the releases in ``folder``, oldest first (by issue date, then the
     order they were made in)."""
-    out = []
+    out: list[dict[str, Any]] = []
     if not folder.is_dir():
         return out
     for manifest in folder.glob(f"*/{MANIFEST}"):

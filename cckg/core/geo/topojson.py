@@ -39,7 +39,7 @@ class Country:
     ) -> str:
         """Like ``path``, for the polygons whose bounding box meets ``bbox`` (lon0, lat0,
         lon1, lat1) only: the rest of a large country is not drawn at all."""
-        parts = []
+        parts: list[str] = []
         for polygon in self.polygons:
             lons = [pt[0] for pt in polygon[0]]
             lats = [pt[1] for pt in polygon[0]]

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request
+from werkzeug.wrappers import Response as ResponseBase
 
 from cckg.core.focus import FOCUS_AREAS, focus_iri
 from cckg.core.geo import Marker, grid_clusters, merge_overlapping
@@ -260,7 +261,7 @@ def _render_map(a: MapArgs) -> str:
 
 
 @bp.get("/map/world.svg")
-def world_svg() -> Response:
+def world_svg() -> ResponseBase:
     """The country outlines alone: drawn under the markers of /map and /network."""
     frame = world_frame()
     edge = [frame.xy(180, lat) for lat in range(-90, 91, 5)]

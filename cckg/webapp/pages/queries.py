@@ -154,7 +154,7 @@ def run_query(name: str) -> Response:
     release = request.args.get(RELEASE, "").strip()
     if release:  # pinned: the release's dumps in memory, run in process
         try:
-            store = release_store(release)
+            store = release_store(release)  # type: ignore[assignment]
         except ReleaseError as e:
             raise WebError(f"release: {e}", 404 if "no release" in str(e) else 400) from e
         select = store.select  # type: ignore[assignment]
