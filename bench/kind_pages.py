@@ -60,12 +60,13 @@ def paths(store: EmbeddedStore, per_kind: int) -> dict[str, list[str]]:
         rows = store.select(helper("pages/kinds/list_things_by_type"), {"type": URIRef(cls)})
         things = [str(r["thing"]) for r in rows if str(r["thing"]).startswith(base + "id/")]
         out[kind] = ["/" + t[len(base) :] for t in spread(things, per_kind)]
-    # cities: those the data names (the heavier pages) and as many plain GeoNames cities
-    active = [str(r["city"]) for r in store.select(helper("pages/kinds/list_active_cities"))]
-    named = spread(sorted(set(active)), per_kind - per_kind // 3)
+    # cities the data names (their locator maps are drawn in the warm-up), and GeoNames cities
+    # the data does not name (drawn on their first request)
+    active = {str(r["city"]) for r in store.select(helper("pages/kinds/list_active_cities"))}
     rows = store.select(helper("pages/kinds/list_things_by_type"), {"type": URIRef(CCKG.City)})
-    plain = spread([str(r["thing"]) for r in rows], per_kind // 3)
-    out["city"] = ["/" + t[len(base) :] for t in named + plain]
+    plain = [str(r["thing"]) for r in rows if str(r["thing"]) not in active]
+    out["city"] = ["/" + t[len(base) :] for t in spread(sorted(active), per_kind)]
+    out["city, other"] = ["/" + t[len(base) :] for t in spread(plain, per_kind)]
     return out
 
 

@@ -15,6 +15,7 @@ store version in ``caching.cached``; the rendered page is kept by the linked-dat
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from cckg.core.matching import reasons as say
 from cckg.core.namespaces import CCKG
 from cckg.core.queries import helper
 from cckg.core.store import Row
-from cckg.webapp import caching
+from cckg.webapp import caching, geodata
 from cckg.webapp.linked import local_href, pick_label, short
 from cckg.webapp.store import get_matcher, get_store
 
@@ -43,6 +44,7 @@ HELPER_KINDS = ("solution", "institution", "practitioner")
 HELPERS = 8  # helpers listed on a need page, needs on an offer page
 SIMILAR = 5  # similar cities on a city page
 SHOWN_PER_SCRIPT = 2  # untagged alternate names kept visible per script
+_POINT = re.compile(r"POINT\s*\(\s*(-?[\d.]+)\s+(-?[\d.]+)\s*\)", re.I)  # as linked_data reads it
 
 # ---------------------------------------------------------------- shared pieces
 
@@ -343,6 +345,8 @@ class _Active:
     population: int | None
     region: str | None
     themes: frozenset[str]
+    point: tuple[float, float] | None = None  # lon, lat as the city overview reads them
+    iso: str = ""  # the country's slug (ISO code, lower case)
 
 
 def _active_cities() -> dict[str, _Active]:
@@ -354,16 +358,24 @@ def _active_cities() -> dict[str, _Active]:
         for r in rows:
             e = seen.setdefault(
                 str(r["city"]),
-                {"label": str(r["label"]), "pop": None, "region": None, "themes": set()},
-            )
+                {"label": str(r["label"]), "pop": None, "region": None, "themes": set(),
+                 "point": None, "iso": ""},
+            )  # fmt: skip
             if r.get("population") is not None:
                 e["pop"] = int(float(str(r["population"])))
             if r.get("region") is not None:
                 e["region"] = str(r["region"])
             if r.get("theme") is not None:
                 e["themes"].add(str(r["theme"]))
+            if r.get("country") is not None:
+                e["iso"] = str(r["country"]).rsplit("/", 1)[-1]
+            point = _POINT.search(str(r.get("wkt", "")))
+            if point:
+                e["point"] = (float(point.group(1)), float(point.group(2)))
         return {
-            c: _Active(c, e["label"], e["pop"], e["region"], frozenset(e["themes"]))
+            c: _Active(
+                c, e["label"], e["pop"], e["region"], frozenset(e["themes"]), e["point"], e["iso"]
+            )
             for c, e in seen.items()
         }
 
@@ -555,13 +567,18 @@ WARM_UP_CAP = 1000  # needs and offers matched ahead; the rest on their first re
 
 
 def warm_up(app: Flask) -> int:
-    """Match every need and offer and gather the cities to compare with, ahead of the first
-    request (the matcher takes 0.1-0.6 s a need on the real graph; a page must answer in
-    0.3 s). Run by ``cckg serve`` after the matcher's own warm-up; returns how many things
-    were matched. Kept per store version: after a load, pages compute on first request."""
+    """Match every need and offer, gather the cities to compare with and draw their locator
+    maps, ahead of the first request (the matcher takes 0.1-0.6 s a need on the real graph;
+    a page must answer in 0.3 s). Run by ``cckg serve`` after the matcher's own warm-up;
+    returns how many things were matched. Kept per store version (the locators per process):
+    after a load, pages compute on their first request."""
     with app.app_context():
         rows = get_store().select(helper("pages/kinds/list_matched_things"))
-        _active_cities()
+        # The locator map of a city page costs ~0.1 s of CPU to draw the first time (kept per
+        # process): drawn ahead for the cities the data names, the ones pages link to.
+        for city in _active_cities().values():
+            if city.point is not None:
+                geodata.locator(city.point[0], city.point[1], city.iso)
         for r in rows[:WARM_UP_CAP]:
             if str(r["type"]) == str(CCKG.Need):
                 _need_matches(str(r["thing"]))
