@@ -13,6 +13,7 @@ from rdflib import URIRef
 
 from cckg.core.namespaces import CCKG
 from cckg.webapp.kind_pages import useful_names
+from tests.core.test_queries import rdflib_dataset  # noqa: F401 (fixture)
 
 BASE = "https://w3id.org/cckg/"
 NEED = "/id/need/2020-amman-community-land-use-plan"
@@ -181,3 +182,55 @@ def test_sections_render_in_every_ui_language(client, lang):
         html = page(client, path, lang)
         assert 'class="kind-section' in html
         assert "Linked data: all properties" not in html  # translated
+
+
+KIND_QUERIES = [
+    ("list_need_context", NEED),
+    ("list_offer_context", OFFER),
+    ("list_event_facts", EVENT),
+    ("list_event_ideas", EVENT),
+    ("list_institution_work", INSTITUTION),
+    ("list_theme_content", THEME),
+    ("list_city_content", AMMAN),
+    ("get_city_country", AMMAN),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name,path", KIND_QUERIES, ids=[q for q, _ in KIND_QUERIES])
+def test_kind_queries_give_the_same_rows_with_values_on_rdflib(
+    demo_store,
+    rdflib_dataset,  # noqa: F811 (the fixture imported above)
+    name,
+    path,
+):
+    """The helper queries bind ``?this``: pyoxigraph's substitutions and the VALUES block a
+    remote store gets (``inject_values``, here run by rdflib) give the same rows."""
+    from cckg.core.queries import helper
+    from cckg.core.sparql_text import inject_values
+    from tests.core.test_queries import _rows
+
+    text = helper(f"pages/kinds/{name}")
+    bindings = {"this": URIRef(BASE + path[1:])}
+    ours = demo_store.select(text, bindings)
+    theirs = [
+        {str(k): v for k, v in r.asdict().items()}
+        for r in rdflib_dataset.query(inject_values(text, bindings))
+    ]
+    variables = sorted({k for r in ours + theirs for k in r})
+    assert ours and _rows(variables, ours) == _rows(variables, theirs)
+
+
+def test_warm_up_matches_every_need_and_offer_ahead(demo_store):
+    """``cckg serve`` warms the pages' per-version data, so no need page waits for the matcher."""
+    from cckg.webapp import caching, create_app, kind_pages
+
+    app = create_app({"TESTING": True, "CCKG_STORE_OBJECT": demo_store})
+    n = kind_pages.warm_up(app)
+    rows = demo_store.select(
+        f"SELECT ?t WHERE {{ {{ ?t a <{CCKG.Need}> }} UNION {{ ?t a <{CCKG.Offer}> }} }}"
+    )
+    assert n == len(rows) >= 20
+    kept = caching.version_cache(app)
+    assert f"kinds:need:{BASE}{NEED[1:]}" in kept and f"kinds:offer:{BASE}{OFFER[1:]}" in kept
+    assert "kinds:active-cities" in kept
