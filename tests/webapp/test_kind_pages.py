@@ -234,3 +234,12 @@ def test_warm_up_matches_every_need_and_offer_ahead(demo_store):
     kept = caching.version_cache(app)
     assert f"kinds:need:{BASE}{NEED[1:]}" in kept and f"kinds:offer:{BASE}{OFFER[1:]}" in kept
     assert "kinds:active-cities" in kept
+
+
+def test_event_chain_names_the_open_need_an_idea_left(client):
+    sec = section(page(client, "/id/event/2020-trier-land-management"), "event")
+    chains = re.findall(r'<li class="chain">(.*?)</li>', sec, re.S)
+    rostock = next(c for c in chains if "2020-rostock-land-management-strategy" in c)
+    assert 'class="step status">idea' in rostock
+    assert 'href="/id/need/2020-rostock-land-management-strategy"' in rostock
+    assert 'class="step solution"' not in rostock  # not realised (yet)
