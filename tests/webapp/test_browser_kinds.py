@@ -17,10 +17,11 @@ from tests.webapp.test_kind_pages import KIND_PAGES
 pytestmark = pytest.mark.browser
 
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
+RUNS = [("desktop", "en"), ("phone", "en"), ("phone", "ar")]  # ar: right to left
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_kind_pages_read_well_and_pass_axe(browser, live_server, size):  # noqa: F811
+@pytest.mark.parametrize("size,lang", RUNS)
+def test_kind_pages_read_well_and_pass_axe(browser, live_server, size, lang):  # noqa: F811
     from axe_playwright_python.sync_playwright import Axe
 
     width, height = SIZES[size]
@@ -31,7 +32,7 @@ def test_kind_pages_read_well_and_pass_axe(browser, live_server, size):  # noqa:
     try:
         page = context.new_page()
         for path in KIND_PAGES:
-            response = page.goto(f"{live_server}{path}?lang=en")
+            response = page.goto(f"{live_server}{path}?lang={lang}")
             assert response is not None and response.status == 200, path
             assert page.locator("section.kind-section").first.is_visible(), path
             overflow = page.evaluate(
@@ -43,7 +44,8 @@ def test_kind_pages_read_well_and_pass_axe(browser, live_server, size):  # noqa:
             details.locator("summary").click()
             assert page.locator("#props").is_visible(), path
             kind = path.split("/")[2]
-            page.screenshot(path=str(ARTIFACTS / f"kind-{kind}-{size}.png"), full_page=True)
+            shot = ARTIFACTS / f"kind-{kind}-{size}-{lang}.png"
+            page.screenshot(path=str(shot), full_page=True)
             for v in Axe().run(page).response["violations"]:
                 if v["impact"] in ("serious", "critical"):
                     problems.append((path, v["id"], [n["target"] for n in v["nodes"]][:3]))
