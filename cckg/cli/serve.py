@@ -49,12 +49,15 @@ def serve(host: str, port: int, threads: int) -> None:
 
 
 def _warm_up(app: Any) -> None:
-    """Load the matcher's vocabulary and name indexes, and build the search index, while the
-    server already answers, so the first match or search request does not pay for them."""
+    """Load the matcher's vocabulary and name indexes, build the search index and match the
+    needs and offers, while the server already answers, so the first match, search, need or
+    offer page does not pay for them."""
+    from cckg.webapp import kind_pages
     from cckg.webapp.store import get_matcher, get_search_index
 
     try:
         get_matcher(app).warm_up()
         get_search_index(app)
+        kind_pages.warm_up(app)  # need and offer pages show the matcher's answer
     except Exception as e:  # a store that is not ready yet: the first request loads them
         click.echo(f"warm-up skipped: {type(e).__name__}: {e}", err=True)

@@ -128,3 +128,21 @@ def test_overlapping_clusters_are_merged():
     assert sorted(c.count for c in merged) == [1, 2]
     assert merged[0].x == pytest.approx(11)
     assert len(merge_overlapping(clusters, lambda n: 1)) == 3
+
+
+def test_frame_xy_is_equal_earth_then_the_frame_exactly():
+    """``Frame.xy`` inlines the projection for speed: the same floats as composing the two."""
+    import random
+
+    from cckg.core.geo.projection import Frame, equal_earth
+
+    rng = random.Random(16)
+    frame = Frame.around([(6.95, 50.94), (13.4, 52.5)], 240, 160)
+    x0, y0, x1, y1 = frame.bounds
+    s = min(frame.width / max(x1 - x0, 1e-9), frame.height / max(y1 - y0, 1e-9))
+    dx, dy = (frame.width - (x1 - x0) * s) / 2, (frame.height - (y1 - y0) * s) / 2
+    for _ in range(1000):
+        lon, lat = rng.uniform(-180, 180), rng.uniform(-90, 90)
+        x, y = equal_earth(lon, lat)
+        assert frame.xy(lon, lat) == (dx + (x - x0) * s, dy + (y1 - y) * s)
+        assert frame.project(x, y) == frame.xy(lon, lat)

@@ -7,7 +7,7 @@ not inflate Europe against Africa, which matters on a map of cities in both."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 A1, A2, A3, A4 = 1.340264, -0.081106, 0.000893, 0.003796
 M = math.sqrt(3) / 2
@@ -37,21 +37,36 @@ class Frame:
     width: float
     height: float
     bounds: tuple[float, float, float, float] = (-X_MAX, -Y_MAX, X_MAX, Y_MAX)
+    # (scale, dx, dy, x0, y1), computed once: a locator map projects ~15,000 points
+    _affine: tuple[float, float, float, float, float] = field(
+        init=False, repr=False, compare=False, default=(0.0, 0.0, 0.0, 0.0, 0.0)
+    )
+
+    def __post_init__(self) -> None:
+        x0, y0, x1, y1 = self.bounds
+        s = min(self.width / max(x1 - x0, 1e-9), self.height / max(y1 - y0, 1e-9))
+        dx = (self.width - (x1 - x0) * s) / 2
+        dy = (self.height - (y1 - y0) * s) / 2
+        object.__setattr__(self, "_affine", (s, dx, dy, x0, y1))
 
     @property
     def scale(self) -> float:
-        x0, y0, x1, y1 = self.bounds
-        return min(self.width / max(x1 - x0, 1e-9), self.height / max(y1 - y0, 1e-9))
+        return self._affine[0]
 
     def xy(self, lon: float, lat: float) -> tuple[float, float]:
         """SVG coordinates of a point in degrees."""
-        return self.project(*equal_earth(lon, lat))
+        # equal_earth and project inlined (same arithmetic, same floats): the hot loop of maps
+        lam, phi = math.radians(lon), math.radians(lat)
+        theta = math.asin(M * math.sin(phi))
+        t2 = theta * theta
+        t6 = t2 * t2 * t2
+        x = lam * math.cos(theta) / (M * (A1 + 3 * A2 * t2 + t6 * (7 * A3 + 9 * A4 * t2)))
+        y = theta * (A1 + A2 * t2 + t6 * (A3 + A4 * t2))
+        s, dx, dy, x0, y1 = self._affine
+        return dx + (x - x0) * s, dy + (y1 - y) * s
 
     def project(self, x: float, y: float) -> tuple[float, float]:
-        x0, y0, x1, y1 = self.bounds
-        s = self.scale
-        dx = (self.width - (x1 - x0) * s) / 2
-        dy = (self.height - (y1 - y0) * s) / 2
+        s, dx, dy, x0, y1 = self._affine
         return dx + (x - x0) * s, dy + (y1 - y) * s
 
     @classmethod

@@ -22,10 +22,11 @@ from rdflib.namespace import DCTERMS, SKOS, XSD
 from rdflib.term import Node
 
 from cckg.core import iris
+from cckg.core.namespaces import CCKG
 from cckg.core.queries import helper, helper_source
 from cckg.core.sparql_text import substitute_term
 from cckg.core.store import Store, sorted_terms
-from cckg.webapp import caching, conneg
+from cckg.webapp import caching, conneg, kind_pages
 from cckg.webapp.i18n import current_lang
 from cckg.webapp.linked import (
     CCKG_IS_EXAMPLE,
@@ -133,6 +134,7 @@ class ResourcePage:
     sources: list[Value]
     is_example: bool
     alternates: list[tuple[str, str, str]]  # (title, media type, url)
+    uncertain: bool = False  # shown as a notice, not as a raw "uncertain: true" row
 
 
 def _value(graph: Graph, node: Node, base: str, lang: str = "en") -> Value:
@@ -194,7 +196,7 @@ def resource_page(
     for same in sorted_terms(g.objects(iri, OWL.sameAs)):  # GeoNames must be credited (CC BY 4.0)
         if str(same).startswith(GEONAMES):
             sources.append(Value("GeoNames (geonames.org), CC BY 4.0", str(same), str(same)))
-    rows = _rows(g, iri, base, property_labels, {RDF.type, DCTERMS.source}, lang)
+    rows = _rows(g, iri, base, property_labels, {RDF.type, DCTERMS.source, CCKG.uncertain}, lang)
     prefix = f"{iri}#"
     parts = [
         Part(str(o), str(o)[len(prefix) :], _rows(g, o, base, property_labels, set(), lang))
@@ -221,10 +223,13 @@ def resource_page(
     example = any(
         isinstance(o, Literal) and o.toPython() is True for o in g.objects(iri, CCKG_IS_EXAMPLE)
     )
+    uncertain = any(
+        isinstance(o, Literal) and o.toPython() is True for o in g.objects(iri, CCKG.uncertain)
+    )
     label = best_label(g, iri, lang) or fallback_label(str(iri))
     return ResourcePage(
         str(iri), label, types, rows, parts, inbound_rows, description.inbound_truncated,
-        inbound_cap, sources, example, alternates,
+        inbound_cap, sources, example, alternates, uncertain,
     )  # fmt: skip
 
 
@@ -284,7 +289,8 @@ def thing(kind: str, slug: str) -> Response:
             for r, url in conneg.alternates(request.path, conneg.RDF_REPRESENTATIONS)
         ]
         page = resource_page(description, base, property_labels(), alternates, cap, lang)
-        response = Response(render_template("resource.html", page=page, kind=kind))
+        section = kind_pages.gather(kind, str(iri), description.outbound, lang)
+        response = Response(render_template("resource.html", page=page, kind=kind, section=section))
         response.content_type = "text/html; charset=utf-8"
         conneg.decorate(response, choice, request.path, offered, str(iri))
         caching.set_validators(response, etag, version)
