@@ -65,9 +65,9 @@ def _ms(x: float | None) -> float | None:
 
 
 def task_names() -> list[str]:
-    from cckg.core.queries import load_queries
+    from cckg.core.queries import named_queries
 
-    return [*load_queries(), *MATCH_REQUESTS]
+    return [*named_queries(), *MATCH_REQUESTS]
 
 
 # ---------------------------------------------------------------- rdflib as a Store
@@ -174,9 +174,9 @@ def _task(store: Any, matcher: Any, name: str) -> Callable[[], int]:
 
 @cache
 def _queries() -> dict[str, Any]:
-    from cckg.core.queries import load_queries
+    from cckg.core.queries import named_queries
 
-    return load_queries()
+    return named_queries()
 
 
 def _worker(conn, engine: str, source: str, self_alarm: bool) -> None:

@@ -252,8 +252,8 @@ Props = dict[str, dict[str, tuple[Value, ...]]]  # resource -> property local na
 class StoreCache:
     """What matching has read of one store version: theme holders and their pre-ranking
     facts, solution texts, resources' properties, offers. Reads are per resource, so any
-    match can use what another read. Kept while an embedded store counts no write
-    (``generation``); for a store that cannot tell, a new one serves each match. Values are
+    match can use what another read. Kept while the store's version (``generation``: its
+    ``Store.version().token``) stays the same, on embedded and remote stores alike. Values are
     strings, numbers and tuples of them, which the garbage collector stops tracking."""
 
     generation: object = None
