@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import threading
 from typing import Any
 
@@ -20,14 +21,26 @@ def serve(host: str, port: int, threads: int) -> None:
     from waitress import serve as waitress_serve
 
     # Start-up: imported when the command runs (cckg --help stays quick).
+    from cckg.cli.mediation import housekeeping
     from cckg.webapp import create_app
+    from cckg.webapp.mediation import db_path, get_mediation
 
-    app = create_app({"CCKG_SERVER_THREADS": threads})
+    config: dict[str, Any] = {"CCKG_SERVER_THREADS": threads}
+    if not os.environ.get("CCKG_PUBLIC_URL"):  # links in e-mails lead here
+        config["CCKG_PUBLIC_URL"] = f"http://{host}:{port}/"
+    app = create_app(config)
     click.echo(
         f"Serving cckg on http://{host}:{port}/  (store: {app.config['CCKG_DESCRIPTION']})",
         err=True,
     )
     threading.Thread(target=_warm_up, args=(app,), name="warm-up", daemon=True).start()
+    # Unconfirmed submissions purged and due follow-ups sent at start, then daily.
+    threading.Thread(
+        target=housekeeping,
+        args=(lambda: get_mediation(app), threading.Event(), db_path(app)),
+        name="mediation",
+        daemon=True,
+    ).start()
     waitress_serve(app, host=host, port=port, threads=threads, ident="cckg")
     # Stopped (Ctrl-C). The exit handlers still stop the query workers and flush the log;
     # freezing the heap spares the interpreter's exit a garbage collection of all of it (the
