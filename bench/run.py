@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import generate, latency, loads, report, stores, util, web
+from bench import embedding, generate, latency, loads, report, stores, util, virtuoso, web
 
-PHASES = ("cold", "http", "latency", "load")
+PHASES = ("cold", "http", "latency", "embedding", "load")
 
 
 @dataclass
@@ -28,11 +28,13 @@ class Config:
     load_sizes: list[int]
     query_size: int
     load: loads.LoadSettings
-    lat: latency.Settings  # embedded store and Oxigraph server
+    lat: latency.Settings  # embedded store, Oxigraph server, Virtuoso
     rdflib: latency.Settings  # rdflib is far slower: fewer runs, its own cap
     wrk_s: float
     wrk_runs: int
     cold_runs: int
+    embed_sizes: list[int] = field(default_factory=list)
+    embed_sample: int | None = None  # sentences encoded per size (None: all)
     phases: tuple[str, ...] = field(default=PHASES)
 
 
@@ -46,6 +48,8 @@ FULL = Config(
     wrk_s=5,
     wrk_runs=3,
     cold_runs=3,
+    embed_sizes=[generate.SIZES["1e5"], generate.SIZES["1e6"]],
+    embed_sample=4000,
 )
 QUICK = Config(
     budget_s=120,
@@ -57,6 +61,8 @@ QUICK = Config(
     wrk_s=2,
     wrk_runs=1,
     cold_runs=1,
+    embed_sizes=[10_000],
+    embed_sample=500,
 )
 
 
@@ -118,10 +124,22 @@ def run(cfg: Config, mode: str, seed: int, out: Path) -> dict[str, Any]:
         with web.oxigraph_server(qstore, timeout_s=cfg.lat.cap_s) as base:
             lat["remote"] = latency.run_engine("remote", base, names, cfg.lat, log, budget, reserve)
         dump = stores.nquads_dump(qstore)
+        if virtuoso.available():  # Debian virtuoso-opensource
+            with virtuoso.server(dump, timeout_s=cfg.lat.cap_s, log=log) as sparql:
+                lat["virtuoso"] = latency.run_engine(
+                    "virtuoso", sparql, names, cfg.lat, log, budget, reserve
+                )
+        else:
+            log("  virtuoso: not installed (apt-get install virtuoso-opensource), left out")
         lat["rdflib"] = latency.run_engine(
             "rdflib", str(dump), names, cfg.rdflib, log, budget, reserve
         )
         results["latency"] = lat
+    if "embedding" in cfg.phases:
+        log("embedding cost: the sentence index from no cached vector")
+        results["embedding"] = [
+            embedding.measure(size, seed, cfg.embed_sample, log) for size in cfg.embed_sizes
+        ]
     if "load" in cfg.phases:
         log("load throughput")
         results["loads"] = [loads.load_size(t, cfg.load, budget, log) for t in cfg.load_sizes]

@@ -113,9 +113,7 @@ def _build(dump: Path, workdir: Path, log: Callable[[str], None]) -> None:
 
 
 @contextmanager
-def server(
-    dump: Path, timeout_s: float, log: Callable[[str], None] = print
-) -> Iterator[str]:
+def server(dump: Path, timeout_s: float, log: Callable[[str], None] = print) -> Iterator[str]:
     """A Virtuoso holding ``dump`` (N-Quads), its /sparql URL for reads and writes."""
     workdir = CACHE_DIR / f"virtuoso-{dump.stem}"
     stamp = {"dump": dump.name, "size": dump.stat().st_size, "mtime": dump.stat().st_mtime}

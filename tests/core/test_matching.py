@@ -494,26 +494,6 @@ def test_store_cache_follows_the_store_version(demo_store, monkeypatch):
     assert not matcher._store_cache().props
 
 
-def test_a_store_without_versions_gets_a_new_cache_per_match(demo_store):
-    class Unversioned:  # a remote store cannot tell when another process writes to it
-        base_iri = demo_store.base_iri
-        generation = None  # what the Store interface says then
-
-        cache_dir = None  # derived data kept elsewhere, as for a remote store
-        location = "http://remote.example/sparql"
-
-        def select_terms(self, query, bindings=None, dataset="public"):
-            return demo_store.select_terms(query, bindings, dataset)
-
-        def select(self, query, bindings=None, dataset="public"):
-            return demo_store.select(query, bindings, dataset)
-
-    matcher = Matcher(Unversioned())
-    assert matcher._store_cache() is not matcher._store_cache()
-    request = MatchRequest(text=COMPOST_DE, city="Köln")
-    assert _ranking(matcher.match(request)) == _ranking(Matcher(demo_store).match(request))
-
-
 def test_query_values_are_strings_that_keep_language_tags(demo_store):
     from cckg.core.matching import run
 
