@@ -275,7 +275,7 @@ def test_solution_words_on_word_boundaries_in_sparql_and_cache(demo_store):
     the French "marchés" is not the "March 2021" of a vaccination dialogue."""
     from rdflib import Literal
 
-    from cckg.core.matching.cached_reads import words_in
+    from cckg.core.matching.cached_reads import all_solutions, words_in
     from cckg.core.matching.model import StoreCache
     from cckg.core.matching.queries import run
 
@@ -292,6 +292,11 @@ def test_solution_words_on_word_boundaries_in_sparql_and_cache(demo_store):
     assert not any("march" in stems for stems in found.values())
     cached = words_in(demo_store, list(found), terms, StoreCache())
     assert cached == found
+    # What a match does: every solution's texts read once per version, tested in memory.
+    cache = StoreCache()
+    every = all_solutions(demo_store, cache)
+    assert dialogue in every and all_solutions(demo_store, cache) is every
+    assert {s: w for s, w in words_in(demo_store, every, terms, cache).items() if w} == found
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ from cckg.core import (
     text_words,
 )
 from cckg.core.matching import reasons as say
-from cckg.core.matching.cached_reads import read_props
+from cckg.core.matching.cached_reads import all_solutions, read_props
 from cckg.core.matching.factors import words_only_bound
 from cckg.core.matching.model import (
     DEFAULT_WEIGHTS,
@@ -155,6 +155,8 @@ class Matcher:
     def _warm_up(self) -> None:
         self.vocabulary  # noqa: B018
         self.country_table  # noqa: B018
+        # Every solution's texts, which the need's words are looked for in (seconds at 10^6).
+        all_solutions(self.store, self._store_cache())
         if self.weights.semantic > 0:
             self.semantic_index()
             self.theme_vectors()

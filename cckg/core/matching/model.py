@@ -264,6 +264,8 @@ class StoreCache:
     places: dict[str, tuple[tuple[str, ...], int | None]] = field(default_factory=dict)  # agents'
     behind: dict[str, tuple[tuple[str, str, str, str], ...]] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
+    # Every solution with a text, once ``texts`` holds them all (cached_reads.all_solutions).
+    all_texts: tuple[str, ...] | None = None
     props: Props = field(default_factory=dict)
     offers: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -276,6 +278,7 @@ class StoreCache:
         if sum(map(len, tables)) > CACHE_ITEMS:
             for table in tables:
                 table.clear()
+            self.all_texts = None
 
 
 @dataclass(frozen=True)
