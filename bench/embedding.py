@@ -1,11 +1,11 @@
 """The embedding cost of a store: what building the matcher's sentence index costs when no
 vector is cached (a new deployment, or a remote store's first start on a machine).
 
-Per size: the texts read from the query store (``match/list_semantic_texts``), split into
-sentences as ``SemanticIndex.build`` does, and a seeded sample of the distinct sentences
-encoded in the index's batches. ``encode_all_s`` is measured when the sample is every
-sentence; otherwise ``encode_all_s_estimate`` is the sample's rate times the sentence count
-(marked as an estimate in the table).
+Per size: the texts read from the query store (``match/list_semantic_texts``) and split into
+sentences as ``SemanticIndex.build`` does (``read_s``: both), and a seeded sample of the
+distinct sentences encoded in the index's batches. ``encode_all_s`` is measured when the
+sample is every sentence; otherwise ``encode_all_s_estimate`` is the sample's rate times the
+sentence count (marked as an estimate in the table).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def measure(
     else:
         out["encode_all_s_estimate"] = round(per_ms * len(texts) / 1000, 1)
     log(
-        f"  {out['size']}: {len(texts):,} sentences of {len(things):,} things (read "
+        f"  {out['size']}: {len(texts):,} sentences of {len(things):,} things (read, split "
         f"{read_s:.1f} s); {len(chosen):,} encoded in {encode_s:.1f} s = {per_ms:.2f} ms each"
     )
     return out

@@ -237,9 +237,9 @@ def table(results: dict[str, Any]) -> str:
                 else f"≈ {_n(r['encode_all_s_estimate'], 1)} s (estimate: sample rate × count)"
             )
             lines.append(
-                f"   {r['size']:>4}: {r['sentences']:,} sentences of {r['things']:,} things, read "
-                f"in {r['read_s']} s; {r['encoded']:,} encoded at {r['per_sentence_ms']} ms "
-                f"each; all: {total}; load average {r['loadavg'][0]:.2f}"
+                f"   {r['size']:>4}: {r['sentences']:,} sentences of {r['things']:,} things, "
+                f"read and split in {r['read_s']} s; {r['encoded']:,} encoded at "
+                f"{r['per_sentence_ms']} ms each; all: {total}; load average {r['loadavg'][0]:.2f}"
             )
         lines.append("")
     cold = results.get("cold_start")
