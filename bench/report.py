@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 TARGET_LOAD_TPS = 100_000  # validated load at 1e6, triples/s
-TARGET_P95_MS = 100.0  # every named query and the matcher at 1e6
+TARGET_P95_MS = 100.0  # every named query and the matcher at 1e6, embedded store
+# Over HTTP (Oxigraph server, Virtuoso): every named query, and the matcher warm.
+TARGET_REMOTE_P95_MS = 300.0
+REMOTE_ENGINES = {"remote": "Oxigraph server", "virtuoso": "Virtuoso"}
 TARGET_SPARQL_RATIO = 0.5  # /sparql vs the Oxigraph server, same query
 TARGET_LD_RPS = 1_000.0  # linked-data pages with HTTP caching
 
@@ -59,6 +62,14 @@ def _lat_cell(t: dict[str, Any] | None) -> str:
     return f"{_n(t['median_ms'], 1)} / {_n(t['p95_ms'], 1)} (n={t['n']})"
 
 
+def _p95(t: dict[str, Any], target: float) -> dict[str, Any]:
+    if t.get("p95_ms") is not None:
+        return verdict(t["p95_ms"], target, False)
+    if t.get("timeout_s"):
+        return {"verdict": "MISS", "ratio": None, "bound": True}
+    return {"verdict": "n/a", "ratio": None}
+
+
 def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Every target with its figure and verdict (also stored in the JSON)."""
     out = []
@@ -74,15 +85,15 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
             if v.get("tps_estimate"):
                 verdict_["estimate_ratio"] = round(v["tps_estimate"] / TARGET_LOAD_TPS, 4)
         out.append({"target": "validated load ≥ 100k triples/s at 1e6", **verdict_})
-    lat = results.get("latency", {}).get("embedded", {}).get("tasks", {})
-    for name, t in lat.items():
-        if t.get("p95_ms") is not None:
-            verdict_ = verdict(t["p95_ms"], TARGET_P95_MS, False)
-        elif t.get("timeout_s"):
-            verdict_ = {"verdict": "MISS", "ratio": None, "bound": True}
-        else:
-            verdict_ = {"verdict": "n/a", "ratio": None}
-        out.append({"target": f"p95 < 100 ms at {big}: {name}", **verdict_})
+    engines = {"embedded": ("embedded", TARGET_P95_MS), **{
+        e: (title, TARGET_REMOTE_P95_MS) for e, title in REMOTE_ENGINES.items()
+    }}  # fmt: skip
+    for engine, (title, target) in engines.items():
+        lat = results.get("latency", {}).get(engine, {}).get("tasks", {})
+        for name, t in lat.items():
+            out.append(
+                {"target": f"p95 < {target:g} ms at {big}, {title}: {name}", **_p95(t, target)}
+            )
     http = results.get("http", {})
     ours = (http.get("cckg_sparql") or {}).get("rps")
     theirs = (http.get("oxigraph_sparql") or {}).get("rps")
@@ -129,45 +140,47 @@ def table(results: dict[str, Any]) -> str:
         lines.append("")
     lat = results.get("latency")
     if lat:
-        engines = [e for e in ("embedded", "rdflib", "remote") if e in lat]
+        engines = [e for e in ("embedded", "remote", "virtuoso", "rdflib") if e in lat]
         titles = {
             "embedded": "embedded (pyoxigraph)",
             "rdflib": "rdflib Dataset",
             "remote": "Oxigraph server (HTTP)",
+            "virtuoso": "Virtuoso (HTTP)",
         }
         lines.append(
             f"2. Latency at {results['query_size']} ({lat.get('store_quads', 0):,} quads): "
-            "median / p95 ms (n runs)"
+            "median / p95 ms (n runs) of the repeats, served from the per-version caches"
         )
         for e in engines:
             lines.append(
                 f"   {titles[e]}: opened in {lat[e]['open_s']} s, queries + matcher warm-up "
                 f"ready {lat[e]['warm_s']} s later, {lat[e]['open_rss_mb']} MB"
             )
-        head = f"{'task':<42}" + "".join(f"{titles[e]:<28}" for e in engines) + "p95 < 100 ms"
-        lines.append(head)
+        head = f"{'task':<42}" + "".join(f"{titles[e]:<28}" for e in engines)
+        lines.append(head + "p95 < 100 ms embedded, < 300 ms HTTP")
         names = list(lat[engines[0]]["tasks"]) if engines else []
         for name in names:
             cells = "".join(f"{_lat_cell(lat[e]['tasks'].get(name)):<28}" for e in engines)
-            t = lat.get("embedded", {}).get("tasks", {}).get(name, {})
-            if t.get("p95_ms") is not None:
-                mark = _v(verdict(t["p95_ms"], TARGET_P95_MS, False))
-            elif t.get("timeout_s"):
-                mark = "MISS (> cap)"
-            else:
-                mark = "n/a"
-            lines.append(f"{name:<42}{cells}{mark}")
-        lines.append("   (> N s: the run was stopped at the cap of N s; n: runs measured)")
-        firsts = [
-            f"{name.removeprefix('match: ')} {_n(t.get('first_ms'))} ms"
-            for name, t in lat.get("embedded", {}).get("tasks", {}).items()
-            if name.startswith("match:") and t.get("first_ms") is not None
-        ]
-        if firsts:
-            lines.append(
-                "   matcher: first request per theme set after a start (fills its caches, not a"
-                f" sample), embedded: {', '.join(firsts)}"
-            )
+            marks = []
+            for e, target in (("embedded", TARGET_P95_MS), *(
+                (r, TARGET_REMOTE_P95_MS) for r in REMOTE_ENGINES
+            )):  # fmt: skip
+                t = lat.get(e, {}).get("tasks", {}).get(name)
+                if t is not None:
+                    v = _p95(t, target)
+                    marks.append(v["verdict"] if v.get("ratio") is not None else f"{v['verdict']}*")
+            lines.append(f"{name:<42}{cells}{' '.join(marks)}")
+        lines.append(
+            "   (> N s: the run was stopped at the cap of N s; n: runs measured; verdicts in"
+            " column order, * = stopped or failed)"
+        )
+        lines.append(
+            "   first run per store version (fills the caches; not a sample), ms: task: "
+            + ", ".join(titles[e].split(" (")[0] for e in engines)
+        )
+        for name in names:
+            firsts = [_n(lat[e]["tasks"].get(name, {}).get("first_ms")) for e in engines]
+            lines.append(f"     {name:<40} {' / '.join(firsts)}")
         lines.append("")
     http = results.get("http")
     if http:
@@ -213,6 +226,21 @@ def table(results: dict[str, Any]) -> str:
             rps = (http.get(key) or {}).get("rps")
             if rps:
                 lines.append(f"   {label:<30} cckg serve {_n(rps)}")
+        lines.append("")
+    emb = results.get("embedding")
+    if emb:
+        lines.append("5. Embedding cost: the sentence index of a store with no cached vector")
+        for r in emb:
+            total = (
+                f"{_n(r['encode_all_s'], 1)} s (all encoded)"
+                if r.get("encode_all_s") is not None
+                else f"≈ {_n(r['encode_all_s_estimate'], 1)} s (estimate: sample rate × count)"
+            )
+            lines.append(
+                f"   {r['size']:>4}: {r['sentences']:,} sentences of {r['things']:,} things, "
+                f"read and split in {r['read_s']} s; {r['encoded']:,} encoded at "
+                f"{r['per_sentence_ms']} ms each; all: {total}; load average {r['loadavg'][0]:.2f}"
+            )
         lines.append("")
     cold = results.get("cold_start")
     if cold:

@@ -17,9 +17,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import generate, latency, loads, report, stores, util, web
+from bench import embedding, generate, latency, loads, report, stores, util, virtuoso, web
 
-PHASES = ("cold", "http", "latency", "load")
+PHASES = ("cold", "http", "latency", "embedding", "load")
+ENGINES = ("embedded", "remote", "virtuoso", "rdflib")
+# The servers' own query time limit: above the task cap (the parent stops a task at the cap),
+# since a worker's warm-up and a task's first run read the whole store (the sentence texts:
+# over 8 s at 1e6 on a busy machine).
+SERVER_TIMEOUT_S = 120
 
 
 @dataclass
@@ -28,12 +33,15 @@ class Config:
     load_sizes: list[int]
     query_size: int
     load: loads.LoadSettings
-    lat: latency.Settings  # embedded store and Oxigraph server
+    lat: latency.Settings  # embedded store, Oxigraph server, Virtuoso
     rdflib: latency.Settings  # rdflib is far slower: fewer runs, its own cap
     wrk_s: float
     wrk_runs: int
     cold_runs: int
+    embed_sizes: list[int] = field(default_factory=list)
+    embed_sample: int | None = None  # sentences encoded per size (None: all)
     phases: tuple[str, ...] = field(default=PHASES)
+    engines: tuple[str, ...] = field(default=ENGINES)  # of the latency phase
 
 
 FULL = Config(
@@ -46,6 +54,8 @@ FULL = Config(
     wrk_s=5,
     wrk_runs=3,
     cold_runs=3,
+    embed_sizes=[generate.SIZES["1e5"], generate.SIZES["1e6"]],
+    embed_sample=4000,
 )
 QUICK = Config(
     budget_s=120,
@@ -57,6 +67,8 @@ QUICK = Config(
     wrk_s=2,
     wrk_runs=1,
     cold_runs=1,
+    embed_sizes=[10_000],
+    embed_sample=500,
 )
 
 
@@ -80,6 +92,14 @@ def configure(args: argparse.Namespace) -> Config:
         if unknown:
             raise SystemExit(f"unknown phase(s): {', '.join(sorted(unknown))}; use {PHASES}")
         cfg = replace(cfg, phases=chosen)
+    if args.engines:
+        engines = tuple(e.strip() for e in args.engines.split(",") if e.strip())
+        unknown = set(engines) - set(ENGINES)
+        if unknown:
+            raise SystemExit(f"unknown engine(s): {', '.join(sorted(unknown))}; use {ENGINES}")
+        cfg = replace(cfg, engines=engines)
+    if args.query_size:
+        cfg = replace(cfg, query_size=generate.parse_size(args.query_size))
     return cfg
 
 
@@ -112,16 +132,33 @@ def run(cfg: Config, mode: str, seed: int, out: Path) -> dict[str, Any]:
         names = latency.task_names()
         lat: dict[str, Any] = {"store_quads": stores.count_quads(qstore)}
         reserve = 0.3 * cfg.budget_s if "load" in cfg.phases else 0  # kept for the loads
-        lat["embedded"] = latency.run_engine(
-            "embedded", str(qstore), names, cfg.lat, log, budget, reserve
-        )
-        with web.oxigraph_server(qstore, timeout_s=cfg.lat.cap_s) as base:
-            lat["remote"] = latency.run_engine("remote", base, names, cfg.lat, log, budget, reserve)
+        if "embedded" in cfg.engines:
+            lat["embedded"] = latency.run_engine(
+                "embedded", str(qstore), names, cfg.lat, log, budget, reserve
+            )
+        if "remote" in cfg.engines:
+            with web.oxigraph_server(qstore, timeout_s=SERVER_TIMEOUT_S) as base:
+                lat["remote"] = latency.run_engine(
+                    "remote", base, names, cfg.lat, log, budget, reserve
+                )
         dump = stores.nquads_dump(qstore)
-        lat["rdflib"] = latency.run_engine(
-            "rdflib", str(dump), names, cfg.rdflib, log, budget, reserve
-        )
+        if "virtuoso" in cfg.engines and not virtuoso.available():
+            log("  virtuoso: not installed (apt-get install virtuoso-opensource), left out")
+        elif "virtuoso" in cfg.engines:
+            with virtuoso.server(dump, timeout_s=SERVER_TIMEOUT_S, log=log) as sparql:
+                lat["virtuoso"] = latency.run_engine(
+                    "virtuoso", sparql, names, cfg.lat, log, budget, reserve
+                )
+        if "rdflib" in cfg.engines:
+            lat["rdflib"] = latency.run_engine(
+                "rdflib", str(dump), names, cfg.rdflib, log, budget, reserve
+            )
         results["latency"] = lat
+    if "embedding" in cfg.phases:
+        log("embedding cost: the sentence index from no cached vector")
+        results["embedding"] = [
+            embedding.measure(size, seed, cfg.embed_sample, log) for size in cfg.embed_sizes
+        ]
     if "load" in cfg.phases:
         log("load throughput")
         results["loads"] = [loads.load_size(t, cfg.load, budget, log) for t in cfg.load_sizes]
@@ -149,6 +186,8 @@ def main(argv: list[str] | None = None) -> None:
         "(3 times that from 1e6 on, within the run's budget), quick 30",
     )
     ap.add_argument("--phases", help=f"comma-separated subset of {','.join(PHASES)}")
+    ap.add_argument("--engines", help=f"latency engines, a subset of {','.join(ENGINES)}")
+    ap.add_argument("--query-size", help="the store of the latency phase: 1e4, 1e5, 1e6")
     ap.add_argument(
         "--out", type=Path, default=generate.CACHE_DIR / "results.json", help="JSON results"
     )

@@ -1,28 +1,22 @@
-"""A store's content version: a hash over every public graph's content hash and load time
-(the PROV metadata the writer puts in each graph), from one small query. Loads and web writes
-rewrite that metadata, so the version changes exactly when public content does, whichever
-process wrote it: what caches of derived data key on where the store cannot count its writes
-(a remote store)."""
+"""A store's content version as the web layer shows it: the rows of ``Store.version()`` (each
+public graph's content hash and load time, the PROV metadata the writer puts in each graph),
+their digest, and the latest load time (``Last-Modified``). See ``cckg.core.store.version``."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 
-from cckg.core.queries import helper
 from cckg.core.store import Store
 
 
 def content_rows(store: Store) -> list[tuple[str, str, str]]:
     """(graph, content hash, load time) of every public graph that has them."""
-    rows = store.select(helper("internal/get_store_version"), dataset="public")
-    return sorted((str(r["g"]), str(r["hash"]), str(r.get("time", ""))) for r in rows)
+    return list(store.version().rows)
 
 
 def content_version(store: Store) -> str:
-    """The hex digest of :func:`content_rows`."""
-    lines = "\n".join(" ".join(row) for row in content_rows(store))
-    return hashlib.sha256(lines.encode()).hexdigest()
+    """The hex digest of :func:`content_rows` (the same in every process)."""
+    return store.version().digest
 
 
 def last_modified(rows: list[tuple[str, str, str]]) -> datetime | None:

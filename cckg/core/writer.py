@@ -46,6 +46,7 @@ from cckg.core.gate.oxgraph import OxGraph, as_oxgraph
 from cckg.core.resources import display_path
 from cckg.core.settings import DEFAULT_BASE_IRI, ONTOLOGY_NS
 from cckg.core.store import Part, Store
+from cckg.core.store.version import fresh_scope
 
 if TYPE_CHECKING:  # types only: the gate itself is imported on the first write
     from cckg.core.gate.check import Gate, ProgressFactory
@@ -292,7 +293,7 @@ class Writer:
         store = self.store
         if store is None:
             raise RuntimeError("no store to write to")
-        with write_lock(store):
+        with write_lock(store), fresh_scope():  # reads the store as it is now
             self._check_expected(store, write.expected)
             for data in datas:  # N-Triples to hash and write, while the gate runs
                 data.start_dump()

@@ -1,11 +1,12 @@
 """HTTP caching tied to the store's content, and per-version caches kept on the app.
 
 The *store version* is a hash over every public graph's ``cckg:contentHash`` and
-``prov:generatedAtTime`` (the PROV metadata the loader writes into each graph). Loads replace
-whole graphs and rewrite that metadata, so the version changes exactly when public content
-does. It is recomputed at most every ``CCKG_VERSION_TTL_S`` seconds (default 5; another
-process may load a remote store at any time), and at once after ``invalidate(app)``: code that
-writes through this app (the admin update endpoint) should call that.
+``prov:generatedAtTime`` (the PROV metadata the writer puts into each graph:
+``Store.version``). Loads replace whole graphs and rewrite that metadata, so the version
+changes exactly when public content does, whichever worker wrote. It is asked once per request
+(one small query on a remote store; none on the embedded store, which counts its writes), or
+at most every ``CCKG_VERSION_TTL_S`` seconds when that is set, and at once after
+``invalidate(app)``: code that writes through this app (the admin update endpoint) calls that.
 
 Everything derived from the store's content (dumps, VoID counts, label tables) lives in
 ``version_cache(app)``, a dict emptied whenever the version changes.
@@ -25,7 +26,7 @@ from flask import Flask, Response, current_app, request
 
 from cckg import __version__
 from cckg.core.store import Store
-from cckg.core.store_version import content_rows, last_modified
+from cckg.core.store_version import last_modified
 from cckg.webapp.store import get_store
 
 EXTENSION = "cckg_caching"
@@ -55,32 +56,32 @@ def _state(app: Flask) -> _State:
 
 
 def compute_version(store: Store) -> StoreVersion:
-    rows = content_rows(store)
+    """The version of ``store`` as ETags show it: its content rows (the same in every worker
+    of a shared store) and, for a store that counts its own writes, that count too."""
+    content = store.version()
     # The code version is part of the tag: a new release may render the same data differently.
-    lines = [f"{g} {h} {when}" for g, h, when in rows]
+    lines = [f"{g} {h} {when}" for g, h, when in content.rows]
+    if store.generation is not None:  # writes that leave no metadata still change pages
+        lines.append(f"writes {store.generation}")
     digest = hashlib.sha256("\n".join([__version__, *lines]).encode()).hexdigest()
-    return StoreVersion(digest, last_modified(rows))
+    return StoreVersion(digest, last_modified(list(content.rows)))
 
 
 def store_version(app: Flask | None = None) -> StoreVersion:
-    """The current store version (cached for ``CCKG_VERSION_TTL_S`` seconds)."""
+    """The current store version: asked once per request (``Store.version`` within the
+    request's version scope), or at most every ``CCKG_VERSION_TTL_S`` seconds when that is set
+    above 0 (the writing worker sees its own writes at once either way)."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     store = get_store(app)
     state = _state(app)
-    ttl = float(app.config.get("CCKG_VERSION_TTL_S", 5.0))
+    ttl = float(app.config.get("CCKG_VERSION_TTL_S", 0.0))
     now = time.monotonic()
-    # An embedded store counts its own writes: a write through it is seen at once.
     generation = store.generation
     with state.lock:
         fresh = now - state.checked_at < ttl and generation == state.generation
         if state.version is not None and fresh:
             return state.version
     version = compute_version(store)
-    if generation is not None:
-        version = StoreVersion(
-            hashlib.sha256(f"{version.tag} {generation}".encode()).hexdigest(),
-            version.last_modified,
-        )
     with state.lock:
         if state.version is None or version.tag != state.version.tag:
             state.caches.clear()

@@ -8,21 +8,18 @@ from __future__ import annotations
 
 import atexit
 import threading
-import time
 
 import pyoxigraph as ox
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from rdflib import URIRef
 
 from cckg.core.matching import Matcher
 from cckg.core.query_jobs import DEFAULT_MAX_BYTES, QueryJob
 from cckg.core.search import SearchIndex
 from cckg.core.search.service import SearchService
-from cckg.core.store import Row, Store, solutions, to_rdflib
+from cckg.core.store import Row, Store, close_scope, open_scope, solutions, to_rdflib
 from cckg.core.store.runners import QueryRunner, runner_for
 
-GRAPHS = "cckg_public_graphs"
-REMOTE_GRAPHS_TTL_S = 30.0
 STORE = "cckg_store"
 RUNNER = "cckg_runner"
 MATCHER = "cckg_matcher"
@@ -37,6 +34,20 @@ def init_app(app: Flask, store: Store) -> None:
     runner = runner_for(store, workers=int(app.config.get("CCKG_SPARQL_WORKERS", 2)))
     app.extensions[RUNNER] = runner
     atexit.register(runner.close)
+    app.before_request(_begin_version_scope)
+    app.teardown_request(_end_version_scope)
+
+
+def _begin_version_scope() -> None:
+    """One version of the store per request: a remote store is asked for it once, and every
+    cache keyed on it (matcher, search index, pages, answers) sees the same one."""
+    g.cckg_version_scope = open_scope()
+
+
+def _end_version_scope(_error: BaseException | None = None) -> None:
+    token = g.pop("cckg_version_scope", None)
+    if token is not None:
+        close_scope(token)
 
 
 def _app(app: Flask | None) -> Flask:
@@ -52,20 +63,9 @@ def get_runner(app: Flask | None = None) -> QueryRunner:
 
 
 def public_graphs(app: Flask | None = None) -> list[URIRef]:
-    """The public graph names. A store only we write caches them itself (reset on writes); a
-    remote store is asked once per ``REMOTE_GRAPHS_TTL_S``: graph names decide publicity, so a
-    stale list can only miss a new public graph, never include the private one."""
-    app = _app(app)
-    store = get_store(app)
-    if store.generation is not None:
-        return store.public_graphs()
-    cache = app.extensions.setdefault(GRAPHS, {})
-    hit = cache.get("remote")
-    if hit and time.monotonic() - hit[0] < REMOTE_GRAPHS_TTL_S:
-        return list(hit[1])
-    graphs = store.public_graphs()
-    cache["remote"] = (time.monotonic(), graphs)
-    return list(graphs)
+    """The public graph names: the embedded store keeps them (reset on its writes), a remote
+    store lists them once per version (``RemoteStore.snapshot``)."""
+    return get_store(_app(app)).public_graphs()
 
 
 def get_matcher(app: Flask | None = None) -> Matcher:

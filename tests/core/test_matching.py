@@ -275,7 +275,7 @@ def test_solution_words_on_word_boundaries_in_sparql_and_cache(demo_store):
     the French "marchés" is not the "March 2021" of a vaccination dialogue."""
     from rdflib import Literal
 
-    from cckg.core.matching.cached_reads import words_in
+    from cckg.core.matching.cached_reads import all_solutions, words_in
     from cckg.core.matching.model import StoreCache
     from cckg.core.matching.queries import run
 
@@ -292,6 +292,11 @@ def test_solution_words_on_word_boundaries_in_sparql_and_cache(demo_store):
     assert not any("march" in stems for stems in found.values())
     cached = words_in(demo_store, list(found), terms, StoreCache())
     assert cached == found
+    # What a match does: every solution's texts read once per version, tested in memory.
+    cache = StoreCache()
+    every = all_solutions(demo_store, cache)
+    assert dialogue in every and all_solutions(demo_store, cache) is every
+    assert {s: w for s, w in words_in(demo_store, every, terms, cache).items() if w} == found
 
 
 @pytest.mark.parametrize(
@@ -492,26 +497,6 @@ def test_store_cache_follows_the_store_version(demo_store, monkeypatch):
     monkeypatch.setattr(demo_store, "generation", demo_store.generation + 1)
     assert matcher._store_cache() is not cache
     assert not matcher._store_cache().props
-
-
-def test_a_store_without_versions_gets_a_new_cache_per_match(demo_store):
-    class Unversioned:  # a remote store cannot tell when another process writes to it
-        base_iri = demo_store.base_iri
-        generation = None  # what the Store interface says then
-
-        cache_dir = None  # derived data kept elsewhere, as for a remote store
-        location = "http://remote.example/sparql"
-
-        def select_terms(self, query, bindings=None, dataset="public"):
-            return demo_store.select_terms(query, bindings, dataset)
-
-        def select(self, query, bindings=None, dataset="public"):
-            return demo_store.select(query, bindings, dataset)
-
-    matcher = Matcher(Unversioned())
-    assert matcher._store_cache() is not matcher._store_cache()
-    request = MatchRequest(text=COMPOST_DE, city="Köln")
-    assert _ranking(matcher.match(request)) == _ranking(Matcher(demo_store).match(request))
 
 
 def test_query_values_are_strings_that_keep_language_tags(demo_store):

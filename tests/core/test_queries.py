@@ -82,6 +82,11 @@ class RdflibStore:
     def __init__(self, ds: Dataset):
         self.ds = ds
 
+    def version(self):
+        from cckg.core.store import ContentVersion
+
+        return ContentVersion(())  # answers are kept per version: nothing writes here
+
     def select(self, query, bindings=None, dataset="public"):
         assert not bindings  # the runner binds values in the text it sends
         return [{str(k): v for k, v in r.asdict().items()} for r in self.ds.query(query)]

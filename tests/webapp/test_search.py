@@ -252,27 +252,26 @@ def test_stop_words_are_not_searched_for():
     assert "residu" in words[1].variants  # the Spanish stem
 
 
-class FakeStore:
-    generation: int | None = 1
-
-
 def test_the_index_is_rebuilt_when_the_store_version_changes(monkeypatch):
+    """Kept while the store's version stays; a write gives a new one. (Across processes over
+    one remote store: tests/webapp/test_shared_store.py.)"""
+    from rdflib import RDFS, Graph, Literal, URIRef
+
     from cckg.core.search import service
+    from cckg.core.store import EmbeddedStore
 
     built = []
     monkeypatch.setattr(
         service, "SearchIndex", lambda store, semantic: built.append(1) or len(built)
     )
-    store = FakeStore()
-    s = service.SearchService(store)  # type: ignore[arg-type]
+    store = EmbeddedStore(None)
+    s = service.SearchService(store)
     assert s.index() == s.index() == 1
-    store.generation = 2
-    assert s.index() == 2 and len(built) == 2
-    store.generation = None  # a remote store: its content version, asked once per recheck_s
-    versions = iter(["a", "a", "b"])
-    monkeypatch.setattr(service, "content_version", lambda _store: next(versions))
-    s.recheck_s = 0
-    assert s.index() == 3 and s.index() == 3 and s.index() == 4
+    g = Graph()
+    g.add((URIRef("https://w3id.org/cckg/id/city/x"), RDFS.label, Literal("X")))
+    store.replace_graphs({URIRef("https://w3id.org/cckg/graph/curated/x"): [g]})
+    assert s.index() == s.index() == 2 and s.builds == 2
+    store.close()
 
 
 @pytest.mark.remote

@@ -85,6 +85,20 @@ def words_in(
     return out
 
 
+def all_solutions(store: Store, cache: StoreCache) -> tuple[str, ...]:
+    """Every solution that has a text, with all texts read into ``cache.texts`` once per store
+    version (list_all_solution_texts): a match then finds the need's words in memory
+    (``words_in``) instead of a REGEX scan of every solution in the store."""
+    if cache.all_texts is None:
+        texts: dict[str, list[str]] = {}
+        for row in run(store, "list_all_solution_texts"):
+            texts.setdefault(row["x"], []).append(row["text"])
+        cache.texts.update((s, "\n".join(found)) for s, found in texts.items())
+        cache.trim()  # past its bound: words_in reads the texts again, as for any solution
+        cache.all_texts = tuple(sorted(texts))
+    return cache.all_texts
+
+
 def read_agent_places(store: Store, agents: Iterable[str], cache: StoreCache) -> None:
     """Read where the agents not read yet are (list_agent_places)."""
     missing = sorted({a for a in agents if a not in cache.places})

@@ -25,7 +25,7 @@ from cckg.core import (
     text_words,
 )
 from cckg.core.matching import reasons as say
-from cckg.core.matching.cached_reads import read_props
+from cckg.core.matching.cached_reads import all_solutions, read_props
 from cckg.core.matching.factors import words_only_bound
 from cckg.core.matching.model import (
     DEFAULT_WEIGHTS,
@@ -51,14 +51,14 @@ from cckg.core.semantic.encoder import shared_encoder
 from cckg.core.semantic.index import SemanticIndex
 from cckg.core.semantic.themes import ThemeVectors
 from cckg.core.semantic.vectors import cache_for
-from cckg.core.store import Store
-from cckg.core.store_version import content_version
+from cckg.core.store import Store, version_scope
 
 
 class Matcher:
     """Matches needs against one store. Keep one per store: it caches the reference data (theme
-    labels, countries with their regions and languages), read again when an embedded store
-    counts a write (``generation``); a remote store's is read once per Matcher."""
+    labels, countries with their regions and languages), the sentence index and what matches
+    read (``StoreCache``), all read again when the store's version changes (a write through
+    any process, embedded or remote store alike)."""
 
     def __init__(self, store: Store, weights: Weights = DEFAULT_WEIGHTS):
         self.store = store
@@ -66,27 +66,26 @@ class Matcher:
         self.weights = weights
         self._vocabulary: text_analysis.ThemeVocabulary | None = None
         self._country_table: dict[str, CountryInfo] | None = None
-        self._generation = store.generation
-        self._cache = StoreCache(self._generation)
+        self._version: str | None = None  # of the reference data above
+        self._cache = StoreCache()
         self._semantic: tuple[object, SemanticIndex] | None = None  # (store version, index)
         self._theme_vectors: ThemeVectors | None = None
         self._semantic_lock = threading.Lock()
 
     def _check_generation(self) -> None:
-        generation = self.store.generation
-        if generation != self._generation:
+        """Forget the reference data when the store's version changed (a write through any
+        process: ``Store.version``, asked once per version scope)."""
+        version = self.store.version().token
+        if version != self._version:
             self._vocabulary, self._country_table = None, None
             self._theme_vectors = None
-            self._generation = generation
+            self._version = version
 
     def _store_cache(self) -> StoreCache:
-        """The cache of the store's current version; a fresh one when the store does not
-        count its writes (a remote store may change at any time)."""
-        generation = self.store.generation
-        if generation is None:
-            return StoreCache()
-        if self._cache.generation != generation:
-            self._cache = StoreCache(generation)
+        """The cache of the store's current version, kept across matches until it changes."""
+        version = self.store.version().token
+        if self._cache.generation != version:
+            self._cache = StoreCache(version)
         return self._cache
 
     def _context(self) -> Context:
@@ -128,9 +127,7 @@ class Matcher:
     def semantic_index(self) -> SemanticIndex:
         """The sentence index of the store's current version (built on first use: vectors
         from the store's cache, the rest encoded)."""
-        version: object = self.store.generation
-        if version is None:  # a store that other processes write: ask it for its version
-            version = content_version(self.store)
+        version = self.store.version().token
         with self._semantic_lock:
             if self._semantic is None or self._semantic[0] != version:
                 cache = cache_for(self.store)
@@ -152,8 +149,14 @@ class Matcher:
         """Load what the first match would otherwise load: the theme labels and countries,
         the sentence index and encoder, the GeoNames name index (about 0.5-3 s), the
         country names and the language detector."""
+        with version_scope():
+            self._warm_up()
+
+    def _warm_up(self) -> None:
         self.vocabulary  # noqa: B018
         self.country_table  # noqa: B018
+        # Every solution's texts, which the need's words are looked for in (seconds at 10^6).
+        all_solutions(self.store, self._store_cache())
         if self.weights.semantic > 0:
             self.semantic_index()
             self.theme_vectors()
@@ -287,6 +290,11 @@ class Matcher:
     # ------------------------------------------------------------ entry point
 
     def match(self, request: MatchRequest) -> MatchResponse:
+        """Ranked results for ``request``, all read at one version of the store."""
+        with version_scope():
+            return self._match(request)
+
+    def _match(self, request: MatchRequest) -> MatchResponse:
         req = self._validate(request)
         vocab = self.vocabulary
         echo: dict[str, Any] = {"text": req.text, "kinds": list(req.kinds), "limit": req.limit}

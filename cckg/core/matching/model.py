@@ -252,8 +252,8 @@ Props = dict[str, dict[str, tuple[Value, ...]]]  # resource -> property local na
 class StoreCache:
     """What matching has read of one store version: theme holders and their pre-ranking
     facts, solution texts, resources' properties, offers. Reads are per resource, so any
-    match can use what another read. Kept while an embedded store counts no write
-    (``generation``); for a store that cannot tell, a new one serves each match. Values are
+    match can use what another read. Kept while the store's version (``generation``: its
+    ``Store.version().token``) stays the same, on embedded and remote stores alike. Values are
     strings, numbers and tuples of them, which the garbage collector stops tracking."""
 
     generation: object = None
@@ -264,6 +264,8 @@ class StoreCache:
     places: dict[str, tuple[tuple[str, ...], int | None]] = field(default_factory=dict)  # agents'
     behind: dict[str, tuple[tuple[str, str, str, str], ...]] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
+    # Every solution with a text, once ``texts`` holds them all (cached_reads.all_solutions).
+    all_texts: tuple[str, ...] | None = None
     props: Props = field(default_factory=dict)
     offers: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -276,6 +278,7 @@ class StoreCache:
         if sum(map(len, tables)) > CACHE_ITEMS:
             for table in tables:
                 table.clear()
+            self.all_texts = None
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from rdflib import Literal, URIRef
+from rdflib import URIRef
 
-from cckg.core import iris, text_analysis
-from cckg.core.matching.cached_reads import read_offers, read_props, words_in
+from cckg.core import iris
+from cckg.core.matching.cached_reads import all_solutions, read_offers, read_props, words_in
 from cckg.core.matching.model import Candidate, Context, CountryInfo, Job, Place, Props, Value
 from cckg.core.matching.queries import (
     codes_of,
@@ -89,12 +89,11 @@ def retrieve(
     pool = _Pool(kinds, agents)
     found: dict[str, set[str]] = {}
     if terms and (complete or scan_words):
-        term_rows = {
-            "term": [Literal(t) for t in terms],
-            "pattern": [Literal(text_analysis.term_pattern(t, job.terms[t])) for t in terms],
-        }
-        for row in run(store, "match_solution_terms", rows=term_rows):
-            found.setdefault(row["candidate"], set()).add(row["term"])
+        # The test of match_solution_terms, on every solution's texts kept per store version.
+        solutions = all_solutions(store, cache)
+        for s, words in words_in(store, solutions, job.terms, cache).items():
+            if words:
+                found[s] = words
     # Hop 1: who stands behind each theme holder; the facts of the solutions.
     read_props(store, props, [*holders, *found], cache)
     for x, types in holders.items():

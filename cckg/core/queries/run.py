@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from rdflib.term import Node
 
+from cckg.core.queries.memo import remembered
 from cckg.core.queries.model import NamedQuery, QueryParamError
 from cckg.core.queries.params import bindings_for, paging_for
 from cckg.core.sparql_text import term_n3
-from cckg.core.store import Row, Store
+from cckg.core.store import Row, Store, version_scope
 
 
 def _values_block(bindings: Mapping[str, Node]) -> str:
@@ -71,13 +72,15 @@ def run_page(
 
     The store is asked for ``limit + 1`` rows, to tell whether a next page exists.
     ``select`` runs the text instead of ``store.select`` (the web app's runner, which puts a
-    time limit and size caps on it).
+    time limit and size caps on it, and keeps answers itself); without it the answer is kept
+    per store version (``memo.remembered``).
     """
     bindings = bindings_for(query, raw, store.base_iri)
     limit, offset = paging_for(query, raw)
     text = query_text(query, bindings, None if limit is None else limit + 1, offset)
     if select is None:
-        rows = store.select(text, None, dataset="public")
+        with version_scope():  # one version asked for the key and the run
+            rows = remembered(store, text, lambda: store.select(text, None, dataset="public"))
     else:
         rows = select(text)
     if limit is None:

@@ -19,7 +19,6 @@ from cckg.core.store.base import (
     StoreError,
     TermRow,
     canonical_hash,
-    is_public_graph,
     staging_name,
 )
 from cckg.core.store.embedded import PENDING, EmbeddedStore
@@ -36,6 +35,13 @@ from cckg.core.store.terms import (
     to_rdflib,
     written,
 )
+from cckg.core.store.version import (
+    ContentVersion,
+    close_scope,
+    is_public_graph,
+    open_scope,
+    version_scope,
+)
 
 
 def open_store(settings: Settings | None = None, read_only: bool = False) -> Store:
@@ -47,7 +53,8 @@ def open_store(settings: Settings | None = None, read_only: bool = False) -> Sto
 
 
 __all__ = [
-    "EMPTY_GRAPH", "PENDING", "Dataset", "EmbeddedStore", "OxResult", "OxTerm", "Part",
+    "EMPTY_GRAPH", "ContentVersion", "close_scope", "open_scope", "version_scope",
+    "PENDING", "Dataset", "EmbeddedStore", "OxResult", "OxTerm", "Part",
     "QuerySyntaxError", "RemoteStore", "Row", "Store", "StoreError", "Term", "TermRow",
     "canonical_hash", "construct_triples", "is_public_graph", "open_store", "solutions",
     "sorted_terms", "spo", "staging_name", "to_oxigraph", "to_rdflib", "without_dataset_clauses",

@@ -20,9 +20,9 @@ from typing import Protocol
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
-from cckg.core import iris
 from cckg.core.sparql_text import term_n3
 from cckg.core.store.terms import OxTerm, Term
+from cckg.core.store.version import ContentVersion
 
 Dataset = TypingLiteral["public", "all"]
 Row = dict[str, Term]
@@ -51,9 +51,10 @@ def ntriples_of(parts: Sequence[Part]) -> bytes:
 class Store(Protocol):
     """What every backend offers. Bindings are variable name -> rdflib term.
 
-    ``generation`` is the store's own version counter: bumped by every write to the public
-    graphs through the object, so caches of derived data key on it; None when other processes
-    may write (a remote store), where callers ask the store itself (``store_version``).
+    ``generation`` is the store's own write counter: bumped by every write to the public graphs
+    through the object; None when other processes may write (a remote store). Caches of derived
+    data key on ``version().token``, which follows both writes through this object and writes
+    through the writer in any process.
     ``location`` says where the data lives (a path, an endpoint URL or "memory"), for logs and
     the health check; ``cache_dir`` where data derived from it may be kept.
     """
@@ -91,6 +92,11 @@ class Store(Protocol):
         self, query: str, bindings: Mapping[str, Node] | None = None, dataset: Dataset = "public"
     ) -> Graph: ...
 
+    def version(self) -> ContentVersion:
+        """The content version (``version.py``): the embedded store reads it again after each
+        of its own writes; a remote store once per version scope (one small query)."""
+        ...
+
     def named_graphs(self) -> list[URIRef]: ...
 
     def public_graphs(self) -> list[URIRef]: ...
@@ -103,10 +109,6 @@ class Store(Protocol):
     def export_nquads(self, graphs: Iterable[URIRef] | None = None) -> bytes: ...
 
     def close(self) -> None: ...
-
-
-def is_public_graph(name: str, base: str) -> bool:
-    return name != str(iris.private_graph(base)) and not name.startswith(f"{base}graph/staging/")
 
 
 def staging_name(target: URIRef, base: str) -> URIRef:

@@ -27,7 +27,6 @@ from cckg.core.store.base import (
     Row,
     StoreError,
     TermRow,
-    is_public_graph,
     move_update,
     ntriples_of,
 )
@@ -37,6 +36,12 @@ from cckg.core.store.terms import (
     construct_triples,
     solutions,
     to_rdflib,
+)
+from cckg.core.store.version import (
+    ContentVersion,
+    is_public_graph,
+    public_rows,
+    version_query,
 )
 
 JOURNAL_WAIT_S = 600.0  # how long a read-only opener waits for another process to replay
@@ -91,6 +96,7 @@ class EmbeddedStore:
         # results key on it, so they follow writes at once (other processes cannot write to an
         # open on-disk store). Contact data is not public: writing it alone changes no ETag.
         self.generation = 0
+        self._version: ContentVersion | None = None
 
     @property
     def location(self) -> str:
@@ -193,6 +199,22 @@ class EmbeddedStore:
             for t in construct_triples(result):
                 g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
         return g
+
+    def version(self) -> ContentVersion:
+        """Read again after each write through this object (no other process writes it)."""
+        known = self._version
+        if known is None or known.writes != self.generation:
+            everything: _QueryDataset = {"use_default_graph_as_union": True}
+            result = solutions(self._query(self._store, version_query(), None, everything))
+            rows = [
+                (g.value, h.value, t.value if t is not None else "")
+                for g, h, t in ((s["g"], s["hash"], s["time"]) for s in result)
+                if g is not None and h is not None
+            ]
+            known = self._version = ContentVersion(
+                public_rows(rows, self.base_iri), self.generation
+            )
+        return known
 
     def named_graphs(self) -> list[URIRef]:
         names = {URIRef(g.value) for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)}

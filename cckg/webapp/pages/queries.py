@@ -19,6 +19,7 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from cckg.core import queries as nq
+from cckg.core.queries.memo import remembered
 from cckg.core.release import ReleaseError
 from cckg.core.store import Row
 from cckg.webapp.errors import WebError
@@ -148,8 +149,11 @@ def run_query(name: str) -> Response:
     truncated = False
 
     def select(text: str) -> list[Row]:
+        # Kept per store version: the aggregates read the whole store and change only with it.
         nonlocal truncated
-        rows, truncated = limited_select(text)
+        rows, truncated = remembered(
+            store, f"web {text}", lambda: limited_select(text), size=lambda v: len(v[0])
+        )
         return rows
 
     release = request.args.get(RELEASE, "").strip()

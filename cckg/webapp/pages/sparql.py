@@ -392,10 +392,9 @@ def _answer(query: str, params: MultiDict[str, str]) -> Response:
         max_bytes=int(current_app.config.get("CCKG_SPARQL_MAX_BYTES", DEFAULT_MAX_BYTES)),
     )
     # Identical queries on an unchanged store give identical bodies: answer repeats (dashboards,
-    # example queries, crawlers) from a per-version cache instead of the engine. Only for the
-    # embedded store, whose writes all go through this process; a remote store may change
-    # under us at any time.
-    cacheable = store.generation is not None and not VOLATILE.search(query)
+    # example queries, crawlers) from a per-version cache instead of the engine. The version is
+    # asked once per request, so a write through any worker of a shared store is seen.
+    cacheable = not VOLATILE.search(query)
     results = caching.body_cache("sparql") if cacheable else None
     key = (caching.store_version().tag, repr(job)) if cacheable else ()
     hit = results.get(key) if results is not None else None

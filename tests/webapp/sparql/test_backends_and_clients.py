@@ -111,7 +111,8 @@ def test_remote_store_gets_the_public_dataset(sparql_server, request):
 
 @pytest.fixture
 def slow_remote():
-    """A fake remote store: lists one graph at once, never answers any other query."""
+    """A fake remote store: states its version (no graph written by the writer) and lists one
+    graph at once, never answers any other query."""
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     release = threading.Event()
@@ -121,17 +122,15 @@ def slow_remote():
             pass
 
         def _answer(self, query: str) -> None:
-            if "GRAPH ?g" in query and "GROUP BY ?g" in query:  # RemoteStore.named_graphs
-                body = json.dumps(
-                    {
-                        "head": {"vars": ["g"]},
-                        "results": {
-                            "bindings": [
-                                {"g": {"type": "uri", "value": f"{BASE}graph/curated/test"}}
-                            ]
-                        },
-                    }
-                ).encode()
+            graph = {"g": {"type": "uri", "value": f"{BASE}graph/curated/test"}}
+            if "contentHash" in query:  # RemoteStore.version: no PROV rows
+                answer = {"head": {"vars": ["g", "hash", "time"]}, "results": {"bindings": []}}
+            elif "GRAPH ?g" in query:  # RemoteStore's graph list (either form)
+                answer = {"head": {"vars": ["g"]}, "results": {"bindings": [graph]}}
+            else:
+                answer = None
+            if answer is not None:
+                body = json.dumps(answer).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/sparql-results+json")
                 self.send_header("Content-Length", str(len(body)))
