@@ -47,8 +47,36 @@ KIND_NAMES = {
 }
 
 
+# ... in the plural, for lists and choices ("Show: solutions, cities").
+KIND_PLURALS = {
+    "solution": N_("Solutions"),
+    "institution": N_("Institutions"),
+    "event": N_("Events"),
+    "project-idea": N_("Project ideas"),
+    "need": N_("Needs"),
+    "offer": N_("Offers"),
+    "practitioner": N_("Practitioners (examples)"),
+    "city": N_("Cities"),
+    "country": N_("Countries"),
+    "theme": N_("Themes"),
+}
+
+
 def kind_name(kind: str) -> str:
     return gettext(KIND_NAMES[kind]) if kind in KIND_NAMES else kind
+
+
+def kind_plural(kind: str) -> str:
+    return gettext(KIND_PLURALS[kind]) if kind in KIND_PLURALS else kind
+
+
+def language_name(code: str) -> str:
+    """The name of language ``code`` in the page's language."""
+    return i18n.language_name(code, current_lang())
+
+
+def compact_number(n: int) -> str:
+    return i18n.compact_number(n, current_lang())
 
 
 def negotiate() -> str:
@@ -77,7 +105,13 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(i18n.CATALOGUE))
     Babel(app, locale_selector=current_lang)
     app.jinja_env.globals.update(
-        kind_name=kind_name, format_number=format_decimal, format_date=format_date
+        kind_name=kind_name,
+        kind_plural=kind_plural,
+        language_name=language_name,
+        format_number=format_decimal,
+        format_decimal=format_decimal,
+        format_date=format_date,
+        compact_number=compact_number,
     )
 
     @app.context_processor
