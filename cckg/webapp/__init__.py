@@ -20,13 +20,16 @@ from cckg.webapp.pages import (
     dataset,
     definitions,
     explore,
+    geo,
     home,
     introductions,
     linked_data,
     match,
     my_data,
+    network,
     openapi,
     queries,
+    releases,
     review,
     search,
     sparql,
@@ -36,7 +39,7 @@ from cckg.webapp.pages import (
 BLUEPRINTS = (
     home.bp, match.bp, search.bp, sparql.bp, linked_data.bp, definitions.bp, dataset.bp,
     queries.bp, explore.bp, admin.bp, openapi.bp, submissions.bp, review.bp, introductions.bp,
-    my_data.bp,
+    my_data.bp, geo.bp, network.bp, releases.bp,
 )  # fmt: skip
 
 

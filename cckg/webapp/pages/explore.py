@@ -5,15 +5,17 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from werkzeug.wrappers import Response
 
 from cckg.core.queries import helper, helper_source, named_queries
 from cckg.webapp import security
 from cckg.webapp.caching import cached
+from cckg.webapp.dashboard import all_charts, dashboard
 from cckg.webapp.i18n import current_lang
 from cckg.webapp.linked import short
 from cckg.webapp.mediation import get_mediation
+from cckg.webapp.page_cache import cached_page
 from cckg.webapp.store import get_search_index, get_store
 
 bp = Blueprint("frontend", __name__)
@@ -64,7 +66,11 @@ def _outcomes(index: Any, lang: str) -> dict[str, Any] | None:
 
 
 @bp.get("/explore")
-def explore() -> str:
+def explore() -> Response:
+    return cached_page("explore", _render_explore)
+
+
+def _render_explore() -> str:
     data = cached("frontend:explore", _explore_data)
     lang = current_lang()
     index = get_search_index()
@@ -86,7 +92,27 @@ def explore() -> str:
             "properties": PROPERTY_COUNTS,
             "graphs": GRAPHS,
         },
+        dashboard=_dashboard(lang),
     )
+
+
+def _dashboard(lang: str) -> dict[str, Any]:
+    """The charts of the dashboard (``cckg.webapp.dashboard``), once per store version and
+    language."""
+    return cached(
+        f"frontend:dashboard:{lang}", lambda: dashboard(get_store(), get_search_index(), lang)
+    )
+
+
+@bp.get("/explore/<name>.csv")
+def chart_csv(name: str) -> Response:
+    """The table of one dashboard chart as CSV."""
+    chart = all_charts(_dashboard(current_lang())).get(name)
+    if chart is None:
+        abort(404, description=f"no chart named {name!r}; see /explore")
+    response = Response(chart.csv(), content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="cckg-{name}.csv"'
+    return response
 
 
 def named_query_examples() -> list[dict[str, str]]:
