@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
-
 from flask_babel import gettext
 
 from cckg.core.i18n import N_
