@@ -12,6 +12,7 @@ Data labels follow their own chain, per label: requested language → en → unt
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, Response, g, request
@@ -112,6 +113,8 @@ def init_app(app: Flask) -> None:
         format_decimal=format_decimal,
         format_date=format_date,
         compact_number=compact_number,
+        # the Noto fonts for non-Latin names, when scripts/vendor_fonts.py installed them
+        web_fonts=(Path(app.static_folder or "") / "vendor" / "fonts" / "fonts.css").exists(),
     )
 
     @app.context_processor
