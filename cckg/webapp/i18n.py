@@ -12,11 +12,13 @@ Data labels follow their own chain, per label: requested language → en → unt
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, Response, g, request
 from flask_babel import Babel, format_date, format_decimal, gettext
+from markupsafe import Markup, escape
 
 from cckg.core import i18n
 from cckg.core.i18n import N_
@@ -80,6 +82,16 @@ def compact_number(n: int) -> str:
     return i18n.compact_number(n, current_lang())
 
 
+# A quotation inside a sentence: “…” (en, de, pt), «…» (fr, es, ar), „…“ (de).
+QUOTED = re.compile(r"(“|«\s?|„)([^”»“]+?)(\s?»|”|“)")
+
+
+def isolate_quotes(text: str) -> Markup:
+    """``text`` escaped, each quotation in it wrapped in ``<bdi>``: an English title quoted in an
+    Arabic reason keeps its own direction, and the sentence around it keeps the page's."""
+    return Markup(QUOTED.sub(r"\1<bdi>\2</bdi>\3", str(escape(text))))  # noqa: S704 (escaped)
+
+
 def negotiate() -> str:
     """The request's language: ?lang= → cookie → Accept-Language → en."""
     for candidate in (request.args.get("lang"), request.cookies.get(COOKIE)):
@@ -105,6 +117,7 @@ def lang_url(lang: str) -> str:
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(i18n.CATALOGUE))
     Babel(app, locale_selector=current_lang)
+    app.jinja_env.filters["isolate_quotes"] = isolate_quotes
     app.jinja_env.globals.update(
         kind_name=kind_name,
         kind_plural=kind_plural,

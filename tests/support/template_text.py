@@ -22,7 +22,8 @@ from jinja2 import Environment
 ALLOWED = frozenset(
     """cckg SPARQL YASGUI GeoNames JSON JSON-LD Turtle RDF RDF/XML N-Triples N-Quads TriG CSV
     TSV XML HTML GraphML GeoJSON VoID DCAT SHACL OWL SKOS PROV-O IRI IRIs API CC BY SDG ISO
-    OpenAPI Wikidata SELECT ASK CONSTRUCT DESCRIBE""".split()
+    OpenAPI Wikidata SELECT ASK CONSTRUCT DESCRIBE BibTeX RIS CSL-JSON
+    CHANGELOG.md changes.json SHA-256""".split()
 )
 ATTRIBUTES = frozenset({"title", "alt", "placeholder", "aria-label", "label"})
 CODE = frozenset({"script", "style", "pre", "code", "textarea"})
@@ -117,8 +118,10 @@ def _translated(tokens: list[tuple[str, str]]) -> bool:
             depth += 1
         elif kind == "operator" and value == "(":
             if depth == 0:
-                return i > 0 and tokens[i - 1] == ("name", tokens[i - 1][1]) and (
-                    tokens[i - 1][1] in TRANSLATING
+                return (
+                    i > 0
+                    and tokens[i - 1] == ("name", tokens[i - 1][1])
+                    and (tokens[i - 1][1] in TRANSLATING)
                 )
             depth -= 1
     return False

@@ -9,7 +9,7 @@ from flask_babel import gettext
 from cckg.core.i18n import N_
 from cckg.core.matching import KINDS, MAX_LIMIT, MatchError, MatchRequest, MatchResponse
 from cckg.webapp.errors import parameter_error
-from cckg.webapp.i18n import current_lang
+from cckg.webapp.i18n import KIND_NAMES, current_lang, kind_name
 from cckg.webapp.store import get_matcher
 
 bp = Blueprint("match", __name__)
@@ -33,7 +33,10 @@ def _field_name(param: str) -> str:
 
 
 def _error_text(error: MatchError) -> str:
-    return gettext(error.template, **error.values)
+    values = dict(error.values)
+    if isinstance(values.get("kind"), str) and values["kind"] in KIND_NAMES:
+        values["kind"] = kind_name(values["kind"])
+    return gettext(error.template, **values)
 
 
 def _values(name: str) -> tuple[str, ...]:
