@@ -69,6 +69,20 @@ def kind_name(kind: str) -> str:
     return gettext(KIND_NAMES[kind]) if kind in KIND_NAMES else kind
 
 
+# The four stages of a solution (cckg:SolutionStatus), named by the catalogue: the ontology's
+# labels lack Portuguese and Arabic.
+STATUS_NAMES = {
+    "https://w3id.org/cckg/def/cckg#Idea": N_("idea"),
+    "https://w3id.org/cckg/def/cckg#Pilot": N_("pilot"),
+    "https://w3id.org/cckg/def/cckg#Implemented": N_("implemented"),
+    "https://w3id.org/cckg/def/cckg#Scaled": N_("scaled"),
+}
+
+
+def status_name(iri: str, fallback: str = "") -> str:
+    return gettext(STATUS_NAMES[iri]) if iri in STATUS_NAMES else fallback or iri
+
+
 def kind_plural(kind: str) -> str:
     return gettext(KIND_PLURALS[kind]) if kind in KIND_PLURALS else kind
 
@@ -121,6 +135,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         kind_name=kind_name,
         kind_plural=kind_plural,
+        status_name=status_name,
         language_name=language_name,
         format_number=format_decimal,
         format_decimal=format_decimal,

@@ -90,3 +90,55 @@ def test_the_scanner_finds_untranslated_text(tmp_path):
     found = scan(page)
     assert found == ["Plain words here", 'placeholder="type a city"', "'\"two words\"'"]
     assert untranslated("SPARQL, Turtle · /api/search") == []
+
+
+# ---------------------------------------------------------------- pages (test client)
+
+
+def test_home_counts_in_plain_words_and_local_digits(client):
+    html = client.get("/?lang=de").get_data(as_text=True)
+    assert re.search(r">\d+ erprobte Lösungen<", html)
+    assert re.search(r">\d+ Städte<", html) and "Neueste Veranstaltungen" in html
+    for class_name in ("ProjectIdea", "SolutionStatus", "EventFormat", "InstitutionKind"):
+        assert f">{class_name}<" not in html
+    # four focus areas, each with its entry points
+    assert html.count('class="f-card"') == 4
+    assert html.count('href="/match?theme=') == 4
+
+
+def test_match_page_in_arabic(client):
+    html = client.get("/match?lang=ar&text=waste+collection&city=Tunis").get_data(as_text=True)
+    assert 'lang="ar"' in html and 'dir="rtl"' in html
+    assert "ما فهمناه" in html  # What we understood
+    assert "project-idea" not in html and "citys" not in html
+    assert "Find matches" not in html and "What we understood" not in html
+    # an English title quoted in an Arabic reason is isolated
+    assert re.search(r"«\s?<bdi>[A-Za-z]", html)
+
+
+def test_match_errors_name_the_field_in_the_page_language(client):
+    r = client.get("/match?lang=fr&text=x&limit=abc")
+    assert r.status_code == 400
+    html = r.get_data(as_text=True)
+    assert "Veuillez vérifier « Nombre de résultats »" in html
+    assert "nombre entier de 1 à" in html
+
+
+def test_ontology_page_is_inside_the_site(client):
+    r = client.get("/def/cckg?lang=pt", headers={"Accept": "text/html"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'lang="pt"' in html
+    assert 'aria-label="Navegação principal"' in html or "<nav" in html
+    assert 'href="/def/cckg"' in html  # the menu links it
+    toc = html[html.index('class="toc"') : html.index("</nav>", html.index('class="toc"'))]
+    anchors = re.findall(r'href="#(\w+)"', toc)
+    assert anchors and len(anchors) == len(set(anchors))  # no term listed twice
+    city = html[html.index('id="City"') : html.index("</section>", html.index('id="City"'))]
+    assert re.search(r">\d+</a>", city)  # live count
+    assert "?thing a cckg:City" in city  # example query
+    assert "cckgsh:CityShape" in city  # the shape that constrains it
+
+
+def test_theme_scheme_shows_counts(client):
+    html = client.get("/def/themes?lang=es").get_data(as_text=True)
+    assert re.search(r'class="count">\d+ elementos?<', html)
