@@ -24,7 +24,7 @@ from rdflib.term import Node
 from cckg.core.resources import resource_dir
 from cckg.core.settings import ONTOLOGY_NS
 from cckg.webapp import conneg
-from cckg.webapp.caching import cached
+from cckg.webapp.caching import cached, store_version
 from cckg.webapp.i18n import current_lang
 from cckg.webapp.linked import context_document, context_url, local_href
 from cckg.webapp.ontology_outline import outline
@@ -152,7 +152,9 @@ def _serve(name: str, choice: conneg.Choice, fixed: bool) -> Response:
     loaded = _loaded(app, doc)
     media = choice.representation.media_type
     lang = current_lang() if media == conneg.HTML else ""
-    etag = f"{loaded.etag}-{hashlib.sha256((media + lang).encode()).hexdigest()[:8]}"
+    # HTML pages show live counts: their tag changes with the store's content
+    data = store_version(app).tag if media == conneg.HTML and doc.html != "source" else ""
+    etag = f"{loaded.etag}-{hashlib.sha256((media + lang + data).encode()).hexdigest()[:8]}"
     if request.if_none_match and request.if_none_match.contains_weak(etag):
         response = Response(status=304)
     elif media == conneg.HTML:
