@@ -142,3 +142,13 @@ def test_ontology_page_is_inside_the_site(client):
 def test_theme_scheme_shows_counts(client):
     html = client.get("/def/themes?lang=es").get_data(as_text=True)
     assert re.search(r'class="count">\d+ elementos?<', html)
+
+
+def test_named_query_page_keeps_working_after_a_language_switch(client):
+    """The language switcher adds lang= to the page's own parameters."""
+    r = client.get(
+        "/queries/list_solutions_by_theme?theme=waste-management-circular-economy&lang=ar"
+    )
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert 'lang="ar"' in html and "unknown parameter" not in html
