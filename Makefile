@@ -20,7 +20,11 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $@
 
-setup: $(BIN)/.installed  ## create the virtual environment and install cckg
+FONTS := cckg/webapp/static/vendor/fonts/fonts.css
+$(FONTS): scripts/vendor_fonts.py
+	$(PYTHON) scripts/vendor_fonts.py --force
+
+setup: $(BIN)/.installed $(FONTS)  ## create the virtual environment, install cckg and the Noto web fonts
 
 load: setup  ## load curated and reference data into the embedded store
 	$(BIN)/cckg load

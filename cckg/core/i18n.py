@@ -54,7 +54,11 @@ def language_name(code: str, lang: str) -> str:
 
 
 def compact_number(n: int, lang: str) -> str:
-    """300000 -> "300K" (en), "300 mil" (pt), "300 ألف" (ar)."""
-    if n < 10_000:
-        return format_decimal(n, locale=supported(lang))
-    return format_compact_decimal(n, locale=supported(lang), fraction_digits=1)
+    """300000 -> "300K" (en), "300 mil" (pt), "300 ألف" (ar); grouped digits where the language
+    has no short form for the number (German thousands: "198.293")."""
+    locale = supported(lang)
+    if n >= 10_000:
+        short = format_compact_decimal(n, locale=locale, fraction_digits=1)
+        if not short.isdigit():
+            return short
+    return format_decimal(n, locale=locale)

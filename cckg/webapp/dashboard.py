@@ -15,6 +15,7 @@ from cckg.core.queries import helper, helper_source
 from cckg.core.search import SearchIndex
 from cckg.core.store import Store
 from cckg.webapp.charts import Chart, Row
+from cckg.webapp.i18n import status_name
 
 CCKG = "https://w3id.org/cckg/def/cckg#"
 STATUSES = ("Idea", "Pilot", "Implemented", "Scaled")
@@ -199,7 +200,7 @@ def dashboard(store: Store, index: SearchIndex, lang: str) -> dict[str, list[Cha
     """Every chart of the dashboard, in sections."""
 
     def label(iri: str) -> str:
-        return index.label(iri, lang)
+        return status_name(iri, index.label(iri, lang))
 
     gaps_region, gaps_theme = needs_without_offers(store, label)
     few_regions, few_themes = few_practices(store, label)

@@ -12,10 +12,13 @@ Data labels follow their own chain, per label: requested language → en → unt
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, Response, g, request
 from flask_babel import Babel, format_date, format_decimal, gettext
+from markupsafe import Markup, escape
 
 from cckg.core import i18n
 from cckg.core.i18n import N_
@@ -47,8 +50,60 @@ KIND_NAMES = {
 }
 
 
+# ... in the plural, for lists and choices ("Show: solutions, cities").
+KIND_PLURALS = {
+    "solution": N_("Solutions"),
+    "institution": N_("Institutions"),
+    "event": N_("Events"),
+    "project-idea": N_("Project ideas"),
+    "need": N_("Needs"),
+    "offer": N_("Offers"),
+    "practitioner": N_("Practitioners (examples)"),
+    "city": N_("Cities"),
+    "country": N_("Countries"),
+    "theme": N_("Themes"),
+}
+
+
 def kind_name(kind: str) -> str:
     return gettext(KIND_NAMES[kind]) if kind in KIND_NAMES else kind
+
+
+# The four stages of a solution (cckg:SolutionStatus), named by the catalogue: the ontology's
+# labels lack Portuguese and Arabic.
+STATUS_NAMES = {
+    "https://w3id.org/cckg/def/cckg#Idea": N_("idea"),
+    "https://w3id.org/cckg/def/cckg#Pilot": N_("pilot"),
+    "https://w3id.org/cckg/def/cckg#Implemented": N_("implemented"),
+    "https://w3id.org/cckg/def/cckg#Scaled": N_("scaled"),
+}
+
+
+def status_name(iri: str, fallback: str = "") -> str:
+    return gettext(STATUS_NAMES[iri]) if iri in STATUS_NAMES else fallback or iri
+
+
+def kind_plural(kind: str) -> str:
+    return gettext(KIND_PLURALS[kind]) if kind in KIND_PLURALS else kind
+
+
+def language_name(code: str) -> str:
+    """The name of language ``code`` in the page's language."""
+    return i18n.language_name(code, current_lang())
+
+
+def compact_number(n: int) -> str:
+    return i18n.compact_number(n, current_lang())
+
+
+# A quotation inside a sentence: “…” (en, de, pt), «…» (fr, es, ar), „…“ (de).
+QUOTED = re.compile(r"(“|«\s?|„)([^”»“]+?)(\s?»|”|“)")
+
+
+def isolate_quotes(text: str) -> Markup:
+    """``text`` escaped, each quotation in it wrapped in ``<bdi>``: an English title quoted in an
+    Arabic reason keeps its own direction, and the sentence around it keeps the page's."""
+    return Markup(QUOTED.sub(r"\1<bdi>\2</bdi>\3", str(escape(text))))  # noqa: S704 (escaped)
 
 
 def negotiate() -> str:
@@ -76,8 +131,18 @@ def lang_url(lang: str) -> str:
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(i18n.CATALOGUE))
     Babel(app, locale_selector=current_lang)
+    app.jinja_env.filters["isolate_quotes"] = isolate_quotes
     app.jinja_env.globals.update(
-        kind_name=kind_name, format_number=format_decimal, format_date=format_date
+        kind_name=kind_name,
+        kind_plural=kind_plural,
+        status_name=status_name,
+        language_name=language_name,
+        format_number=format_decimal,
+        format_decimal=format_decimal,
+        format_date=format_date,
+        compact_number=compact_number,
+        # the Noto fonts for non-Latin names, when scripts/vendor_fonts.py installed them
+        web_fonts=(Path(app.static_folder or "") / "vendor" / "fonts" / "fonts.css").exists(),
     )
 
     @app.context_processor

@@ -593,7 +593,7 @@ def test_match_page_renders_results_without_javascript(client):
     assert r.status_code == 200
     html = r.data.decode()
     # A plain GET form and results rendered by the server: no JavaScript needed.
-    assert '<form method="get" action="/match">' in html
+    assert '<form method="get" action="/match"' in html
     assert "Turning waste into a resource" in html
     assert "(exact theme)" in html
     assert "Fictional example" in html  # practitioners are flagged

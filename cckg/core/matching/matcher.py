@@ -24,6 +24,7 @@ from cckg.core import (
     text_mentions,
     text_words,
 )
+from cckg.core.i18n import N_
 from cckg.core.matching import reasons as say
 from cckg.core.matching.cached_reads import all_solutions, read_props
 from cckg.core.matching.factors import words_only_bound
@@ -176,25 +177,36 @@ class Matcher:
     def _validate(self, req: MatchRequest) -> MatchRequest:
         text = (req.text or "").strip()
         if len(text) > 5000:
-            raise MatchError("text", "the need text is too long: at most 5,000 characters")
+            raise MatchError("text", N_("the need text is too long: at most 5,000 characters"))
         kinds = tuple(dict.fromkeys(k.strip().lower() for k in req.kinds if k.strip()))
         for k in kinds:
             if k not in KINDS and not (req.offer and k == "need"):
-                raise MatchError("kind", f"unknown kind {k!r}: use {', '.join(KINDS)}")
+                raise MatchError(
+                    "kind",
+                    N_("unknown kind “%(kind)s”: use %(kinds)s"),
+                    kind=k,
+                    kinds=", ".join(KINDS),
+                )
         langs = tuple(dict.fromkeys(c.strip().lower() for c in req.langs if c.strip()))
         for code in langs:
             if not re.fullmatch(r"[a-z]{2}", code) or pycountry.languages.get(alpha_2=code) is None:
-                raise MatchError("lang", f"unknown language {code!r}: use ISO 639-1 codes (de)")
+                raise MatchError(
+                    "lang", N_("unknown language “%(code)s”: use ISO 639-1 codes (de)"), code=code
+                )
         if not isinstance(req.limit, int) or not 1 <= req.limit <= MAX_LIMIT:
-            raise MatchError("limit", f"limit must be a whole number from 1 to {MAX_LIMIT}")
+            raise MatchError(
+                "limit", N_("limit must be a whole number from 1 to %(max)s"), max=MAX_LIMIT
+            )
         if req.need and req.offer:
-            raise MatchError("offer", "give a need or an offer, not both")
+            raise MatchError("offer", N_("give a need or an offer, not both"))
         if not (text or req.theme or req.need or req.offer):
-            raise MatchError("text", "describe the need (text), or give a theme, need or offer")
+            raise MatchError("text", N_("describe the need (text), or give a theme, need or offer"))
         display = (req.display or "").strip().lower() or None
         if display is not None and display not in i18n.LANGUAGES:
             raise MatchError(
-                "display", f"unknown language {display!r}: use one of en, de, es, fr, pt, ar"
+                "display",
+                N_("unknown language “%(code)s”: use one of en, de, es, fr, pt, ar"),
+                code=display,
             )
         return MatchRequest(
             text=text,
@@ -214,10 +226,18 @@ class Matcher:
             try:
                 return iris.thing(kind, value, self.base)
             except ValueError as e:
-                raise MatchError(param, f"{param} {value!r} is not a {kind} IRI or slug") from e
+                raise MatchError(
+                    param, N_("“%(value)s” is not a %(kind)s IRI or slug"), value=value, kind=kind
+                ) from e
         parts = iris.split(value, self.base)
         if parts is None or parts[0] != kind:
-            raise MatchError(param, f"{value!r} is not a {kind} IRI ({self.base}id/{kind}/…)")
+            raise MatchError(
+                param,
+                N_("“%(value)s” is not a %(kind)s IRI (%(pattern)s)"),
+                value=value,
+                kind=kind,
+                pattern=f"{self.base}id/{kind}/…",
+            )
         return URIRef(value)
 
     # ------------------------------------------------------------ the asking city
@@ -230,7 +250,13 @@ class Matcher:
         if value.startswith(("http://", "https://")):
             parts = iris.split(value, self.base)
             if parts is None or parts[0] != "city":
-                raise MatchError("city", f"{value!r} is not a city IRI ({self.base}id/city/…)")
+                raise MatchError(
+                    "city",
+                    N_("“%(value)s” is not a %(kind)s IRI (%(pattern)s)"),
+                    value=value,
+                    kind="city",
+                    pattern=f"{self.base}id/city/…",
+                )
             candidates.append(value)
         elif value.isdigit():
             candidates.append(f"{self.base}id/city/{value}")
@@ -241,7 +267,7 @@ class Matcher:
             if place is not None:
                 return place
         if value.startswith(("http://", "https://")) or value.isdigit():
-            raise MatchError("city", f"unknown city {value!r}")
+            raise MatchError("city", N_("unknown city “%(value)s”"), value=value)
         name, _, country = value.partition(",")
         # A curated municipality by slug or name before GeoNames (which lacks the small ones).
         curated = places.find_curated_city(name.strip(), country.strip() or None)
@@ -252,12 +278,15 @@ class Matcher:
         if gid is None:
             raise MatchError(
                 "city",
-                f"no city called {name.strip()!r} among the curated municipalities and the "
-                "GeoNames cities: check the spelling, or give a GeoNames id or city IRI",
+                N_(
+                    "no city called “%(name)s” among the curated municipalities and the "
+                    "GeoNames cities: check the spelling, or give a GeoNames id or city IRI"
+                ),
+                name=name.strip(),
             )
         place = self._city_place(f"{self.base}id/city/{gid}")
         if place is None:  # pragma: no cover - geonames ids always resolve
-            raise MatchError("city", f"unknown city {value!r}")
+            raise MatchError("city", N_("unknown city “%(value)s”"), value=value)
         return place
 
     def _city_place(self, iri: str) -> Place | None:
@@ -319,7 +348,11 @@ class Matcher:
         if req.theme:
             iri = vocab.resolve(req.theme, self.base)
             if iri is None:
-                raise MatchError("theme", f"unknown theme {req.theme!r}: give a theme slug or IRI")
+                raise MatchError(
+                    "theme",
+                    N_("unknown theme “%(theme)s”: give a theme slug or IRI"),
+                    theme=req.theme,
+                )
             query_themes[iri] = QueryTheme(iri, 1.0, "theme")
         if req.city:
             place = self.resolve_city(req.city)
@@ -423,7 +456,7 @@ class Matcher:
         iri = self._thing("need", value, "need")
         rows = run(self.store, "get_need", bindings={"need": iri})
         if not rows:
-            raise MatchError("need", f"no need {str(iri)!r} in the store")
+            raise MatchError("need", N_("no need “%(iri)s” in the store"), iri=str(iri))
         label = next((str(r["label"]) for r in rows if language_of(r, "label") == "en"), "")
         return {
             "label": label or str(rows[0]["label"]),
@@ -438,7 +471,7 @@ class Matcher:
         iri = self._thing("offer", req.offer or "", "offer")
         rows = run(self.store, "get_offer", bindings={"offer": iri})
         if not rows:
-            raise MatchError("offer", f"no offer {str(iri)!r} in the store")
+            raise MatchError("offer", N_("no offer “%(iri)s” in the store"), iri=str(iri))
         echo["offer"] = str(iri)
         echo["kinds"] = ["need"]
         query_themes = {str(r["theme"]): QueryTheme(str(r["theme"]), 1.0, "offer") for r in rows}

@@ -95,12 +95,19 @@ DEFAULT_WEIGHTS = Weights()
 
 class MatchError(ValueError):
     """Bad input: names the parameter (``text``, ``theme``, ``city``, ``lang``, ``kind``,
-    ``limit``, ``need``, ``offer``) and says how to fix it."""
+    ``limit``, ``need``, ``offer``) and says how to fix it.
 
-    def __init__(self, param: str, message: str):
+    ``template`` is an English catalogue message with ``%(name)s`` placeholders for ``values``
+    (pages show it translated); ``message`` is the English text.
+    """
+
+    def __init__(self, param: str, template: str, **values: object):
+        message = template % values if values else template
         super().__init__(message)
         self.param = param
         self.message = message
+        self.template = template
+        self.values = values
 
 
 @dataclass(frozen=True)

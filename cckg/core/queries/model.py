@@ -16,8 +16,9 @@ ENUM_TYPES = {
 # Kinds whose slugs are checked against a scheme file (the others only by syntax).
 SCHEME_FILES = {"theme": "themes.ttl", "region": "regions.ttl"}
 PARAM_TYPES = ("iri", "literal", "integer", "sdg", "language", *iris.KINDS, *ENUM_TYPES)
-# Query-string names the web pages use for themselves (``/queries/NAME?format=csv``).
-RESERVED_PARAMS = frozenset({"format", "_mediatype", "release"})
+# Query-string names the web pages use for themselves (``/queries/NAME?format=csv``; ``lang``
+# is the page's UI language, which the language switcher adds to any page's address).
+RESERVED_PARAMS = frozenset({"format", "_mediatype", "release", "lang"})
 # Names of the paging parameters of paged queries (no query may declare them).
 PAGING_PARAMS = ("limit", "offset")
 MAX_LIMIT = 1000  # the largest page

@@ -3,7 +3,9 @@
 Each is served by content negotiation (HTML or any RDF format) and by a fixed extension
 (``/def/cckg.ttl``, ``/def/themes.jsonld``, …). Turtle is the source file itself, comments
 included; other formats are serialised from it. Everything is read from the repository files
-once per app and cached there (the pyLODE page takes about a second to render).
+once per app and cached there. The ontology's HTML page is the site's own, inside its layout
+(``cckg.webapp.ontology_outline``: each term with its live count, an example query and its
+shape); ``cckg.core.ontology_docs`` keeps pyLODE's stand-alone rendering.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 from rdflib.term import Node
 
-from cckg.core.ontology_docs import render_ontology_html
 from cckg.core.resources import resource_dir
+from cckg.core.settings import ONTOLOGY_NS
 from cckg.webapp import conneg
+from cckg.webapp.caching import cached, store_version
 from cckg.webapp.i18n import current_lang
 from cckg.webapp.linked import context_document, context_url, local_href
-from cckg.webapp.security import nonce
+from cckg.webapp.ontology_outline import outline
+from cckg.webapp.store import get_store
 
 bp = Blueprint("definitions", __name__)
 
@@ -34,7 +38,7 @@ class VocabDoc:
     name: str
     title: str
     files: tuple[Path, ...]
-    html: str  # "ontology" (pyLODE), "scheme" (concept tree) or "source" (the Turtle text)
+    html: str  # "ontology" (ontology.html), "scheme" (concept tree) or "source" (the Turtle text)
 
 
 ONTOLOGY_DIR = resource_dir("ontology")
@@ -56,7 +60,6 @@ DOCS = {
     )
 }
 BY_EXTENSION = {r.extension: r for r in conneg.REPRESENTATIONS}
-HTML_LANGS = ("en", "de")
 
 _lock = threading.Lock()
 
@@ -79,17 +82,6 @@ def _loaded(app: Flask, doc: VocabDoc) -> _Loaded:
                 graph = Graph().parse(data=turtle, format="turtle")
                 cache[doc.name] = _Loaded(turtle, graph, hashlib.sha256(turtle).hexdigest()[:20])
     return cache[doc.name]
-
-
-def _ontology_html(app: Flask, doc: VocabDoc, lang: str) -> str:
-    lang = lang if lang in HTML_LANGS else "en"  # the ontology has en and de labels
-    cache: dict[str, str] = app.extensions.setdefault("cckg_def_html", {})
-    key = f"{doc.name}:{lang}"
-    if key not in cache:
-        with _lock:  # render once per app and language; pyLODE is not thread-safe (warnings)
-            if key not in cache:
-                cache[key] = render_ontology_html(doc.files[0], lang)
-    return cache[key]
 
 
 @dataclass
@@ -160,7 +152,9 @@ def _serve(name: str, choice: conneg.Choice, fixed: bool) -> Response:
     loaded = _loaded(app, doc)
     media = choice.representation.media_type
     lang = current_lang() if media == conneg.HTML else ""
-    etag = f"{loaded.etag}-{hashlib.sha256((media + lang).encode()).hexdigest()[:8]}"
+    # HTML pages show live counts: their tag changes with the store's content
+    data = store_version(app).tag if media == conneg.HTML and doc.html != "source" else ""
+    etag = f"{loaded.etag}-{hashlib.sha256((media + lang + data).encode()).hexdigest()[:8]}"
     if request.if_none_match and request.if_none_match.contains_weak(etag):
         response = Response(status=304)
     elif media == conneg.HTML:
@@ -184,28 +178,49 @@ def _serve(name: str, choice: conneg.Choice, fixed: bool) -> Response:
 
 
 def _html(app: Flask, doc: VocabDoc, loaded: _Loaded, lang: str) -> str:
-    if doc.html == "ontology":  # pyLODE's one style element gets this response's CSP nonce
-        return _ontology_html(app, doc, lang).replace("<style>", f'<style nonce="{nonce()}">', 1)
     alternates = [
         (r.title, r.media_type, url)
         for r, url in conneg.alternates(f"/def/{doc.name}", conneg.RDF_REPRESENTATIONS)
     ]
+    if doc.html == "ontology":
+        shapes = _loaded(app, DOCS["shapes"]).graph
+        classes, properties = cached(
+            f"def:cckg:{lang}", lambda: outline(loaded.graph, shapes, get_store(), lang), app
+        )
+        return render_template(
+            "ontology.html",
+            classes=classes,
+            properties=properties,
+            namespace=ONTOLOGY_NS,
+            alternates=alternates,
+        )
     if doc.html == "scheme":
         base = current_app.config["CCKG_BASE_IRI"]
         title, description, tops = concept_tree(loaded.graph, base, lang)
+        counts = cached("def:concept-counts", _concept_counts, app)
         return render_template(
-            "scheme.html", title=title, description=description, tops=tops, alternates=alternates
+            "scheme.html",
+            title=title,
+            description=description,
+            tops=tops,
+            alternates=alternates,
+            counts=counts,
         )
     sources = [(f.name, f.read_text(encoding="utf-8")) for f in doc.files]
     return render_template("source.html", title=doc.title, sources=sources, alternates=alternates)
 
 
-@bp.record_once
-def _prerender(state: Any) -> None:
-    # pyLODE takes about a second and toggles process-wide warning filters: render the English
-    # page at start-up, before request threads run (test apps render on first use).
-    if not state.app.testing:
-        _ontology_html(state.app, DOCS["cckg"], "en")
+CONCEPT_COUNTS = """
+SELECT ?concept (COUNT(DISTINCT ?thing) AS ?n) WHERE {
+  ?thing ?link ?concept .
+  VALUES ?link { <https://w3id.org/cckg/def/cckg#theme> <https://w3id.org/cckg/def/cckg#region> }
+} GROUP BY ?concept
+"""
+
+
+def _concept_counts() -> dict[str, int]:
+    """How many things are tagged with each theme (or lie in each region)."""
+    return {str(r["concept"]): int(r["n"]) for r in get_store().select(CONCEPT_COUNTS)}
 
 
 @bp.get("/def/<name>")

@@ -19,7 +19,7 @@ from cckg.core.search import FACETS, SORTS, SearchError
 from cckg.core.search.present import Row, rows
 from cckg.webapp.errors import WebError, parameter_error
 from cckg.webapp.geodata import geojson
-from cckg.webapp.i18n import KIND_NAMES, current_lang, kind_name
+from cckg.webapp.i18n import KIND_NAMES, current_lang, kind_name, status_name
 from cckg.webapp.store import get_search_index
 
 bp = Blueprint("search", __name__)
@@ -184,6 +184,8 @@ def search_facets(index: Any, result: Any, filters: dict[str, str]) -> list[dict
             label = index.label(value, lang) if "/" in value else value
             if name == "kind" and value in KIND_NAMES:
                 label = kind_name(value)
+            if name == "status":
+                label = status_name(value, label)
             items.append(
                 {
                     "label": label,
