@@ -27,6 +27,7 @@ from flask import Flask, Response, current_app, request
 from cckg import __version__
 from cckg.core.store import Store
 from cckg.core.store_version import last_modified
+from cckg.webapp.reliability import claim_heavy_slot
 from cckg.webapp.store import get_store
 
 EXTENSION = "cckg_caching"
@@ -105,9 +106,11 @@ def version_cache(app: Flask | None = None) -> dict[str, Any]:
     return _state(app).caches
 
 
-def cached(key: str, compute: Any, app: Flask | None = None) -> Any:
+def cached(key: str, compute: Any, app: Flask | None = None, cheap: bool = False) -> Any:
     """``version_cache()[key]``, computed once per store version: concurrent first requests
-    for the same key wait for one build (six cold requests for a dump build it once)."""
+    for the same key wait for one build (six cold requests for a dump build it once). A
+    request that builds or waits takes a heavy slot first (503 when none is free), unless the
+    build is ``cheap``: cold pages must not hold the threads ``/health`` relies on."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     caches = version_cache(app)
     state = _state(app)
@@ -116,6 +119,8 @@ def cached(key: str, compute: Any, app: Flask | None = None) -> Any:
             return caches[key]
         build = state.building.setdefault(key, threading.Lock())
         tag = state.version.tag if state.version is not None else None
+    if not cheap:
+        claim_heavy_slot()
     with build:
         with state.lock:
             if key in caches:  # built by the request we waited for
@@ -218,4 +223,4 @@ def body_cache(name: str, app: Flask | None = None) -> BodyCache:
     """The named body cache of the current store version (``CCKG_BODY_CACHE=0``: none kept)."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     entries = int(app.config.get("CCKG_BODY_CACHE", 4096))
-    return cached(f"bodies:{name}", lambda: BodyCache(max(entries, 0)), app)
+    return cached(f"bodies:{name}", lambda: BodyCache(max(entries, 0)), app, cheap=True)

@@ -32,7 +32,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from flask import Flask, Response, current_app, g, jsonify, request
+from flask import Flask, Response, current_app, g, has_request_context, jsonify, request
+
+from cckg.webapp.errors import WebError
 
 access_log = logging.getLogger("cckg.access")
 EXEMPT = ("/health",)
@@ -168,6 +170,20 @@ def _acquire_heavy() -> Response | None:
     resp.status_code = 503
     resp.headers["Retry-After"] = "1"
     return resp
+
+
+def claim_heavy_slot() -> None:
+    """Called by a request that must build something the store version lacks (a cold cache,
+    the search index): the build takes a heavy slot, as a query would, so cold builds never
+    hold the threads kept for ``/health`` and cached pages. Raises a 503 when none is free."""
+    if not has_request_context() or g.get("cckg_heavy_slot") is not None:
+        return
+    slots = _heavy_slots(current_app._get_current_object())  # type: ignore[attr-defined]
+    if not slots.acquire(blocking=False):
+        raise WebError(
+            "the server is still preparing this page; retry in 2 s", 503, {"Retry-After": "2"}
+        )
+    g.cckg_heavy_slot = slots
 
 
 class AccessLog:

@@ -19,6 +19,7 @@ from cckg.core.search import SearchIndex
 from cckg.core.search.service import SearchService
 from cckg.core.store import Row, Store, close_scope, open_scope, solutions, to_rdflib
 from cckg.core.store.runners import QueryRunner, runner_for
+from cckg.webapp.reliability import claim_heavy_slot
 
 STORE = "cckg_store"
 RUNNER = "cckg_runner"
@@ -92,6 +93,8 @@ def get_search_index(app: Flask | None = None) -> SearchIndex:
             if service is None:
                 service = SearchService(get_store(app), semantic=matcher.semantic_index)
                 app.extensions[SEARCH] = service
+    if not service.ready():  # a build of seconds: it takes a heavy slot, as a query would
+        claim_heavy_slot()
     return service.index()
 
 

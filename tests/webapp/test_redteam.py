@@ -408,6 +408,7 @@ def test_d2_cheap_pages_keep_a_thread_while_heavy_routes_are_full(demo_store):
     from cckg.webapp import create_app
 
     app = create_app({"TESTING": True, "CCKG_STORE_OBJECT": demo_store, "CCKG_HEAVY_SLOTS": 1})
+    assert app.test_client().get("/search?q=waste").status_code == 200  # the index is built
     with app.test_request_context("/sparql"):
         from cckg.webapp.reliability import _heavy_slots
 
@@ -419,8 +420,14 @@ def test_d2_cheap_pages_keep_a_thread_while_heavy_routes_are_full(demo_store):
             assert resp.status_code == 503 and resp.headers["Retry-After"] == "1"
             assert c.get("/health").status_code == 200
             assert c.get("/search?q=waste").status_code == 200
+            # A page whose data is not built yet would hold a thread for seconds: it waits
+            # for a heavy slot like a query, and is refused while none is free.
+            cold = c.get("/explore")
+            assert cold.status_code == 503 and cold.headers["Retry-After"] == "2"
+            assert c.get("/health").status_code == 200
         finally:
             slots.release()
+    assert app.test_client().get("/explore").status_code == 200
     resp = app.test_client().get("/sparql", query_string={"query": "ASK {}"})
     assert resp.status_code == 200
 

@@ -31,6 +31,12 @@ class SearchService:
         self._current: tuple[str, SearchIndex] | None = None
         self.builds = 0
 
+    def ready(self) -> bool:
+        """Whether the index of the store's current version is built (no build needed)."""
+        with version_scope():
+            current = self._current
+            return current is not None and current[0] == self.store.version().token
+
     def index(self) -> SearchIndex:
         """The index of the store's current version (built now if the store changed)."""
         with version_scope():  # the version asked for and the build read the same store
