@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import logging
 import multiprocessing
 import os
 import threading
@@ -94,6 +95,11 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
         factory=True,
         log_level=LogLevels.warning,
         workers_kill_timeout=STOP_TIMEOUT_S,
+    )
+    # granian warns when the threads outnumber 2 × cores + 1; ours mostly wait (on the query
+    # processes, a remote store), and CCKG_HEAVY_SLOTS bounds the busy ones.
+    logging.getLogger("_granian").addFilter(
+        lambda record: not record.getMessage().startswith("Configuration allows spawning up to")
     )
     click.echo(f"Serving cckg on http://{host}:{port}/  (store: {location})", err=True)
     if held is not None:
