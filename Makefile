@@ -53,8 +53,9 @@ fix: setup  ## ruff fix and format
 clean:  ## remove the virtual environment and the store
 	rm -rf $(VENV) var .mypy_cache
 
-eval: setup  ## evaluate matching on the labelled needs (matcher vs keyword baseline)
+eval: setup  ## evaluate matching and search on the labelled sets (dev and test parts, against the baselines)
 	$(BIN)/python -m cckg.evaluation
+	$(BIN)/python -m cckg.search_evaluation
 
 bench: setup  ## benchmarks (not part of the tests): tables in var/bench/results.json
 	$(BIN)/python -m bench

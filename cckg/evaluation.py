@@ -30,12 +30,13 @@ from typing import Any
 import yaml
 from rdflib import Literal
 
-from cckg.core import text_analysis
+from cckg.core import text_words
 from cckg.core.matching import DEFAULT_WEIGHTS, Matcher, MatchError, MatchRequest, Weights, run
 from cckg.core.resources import resource_dir
 from cckg.core.semantic.encoder import shared_encoder
 from cckg.core.settings import Settings
-from cckg.core.store import EmbeddedStore, Store, open_store
+from cckg.core.store import Store, open_store
+from cckg.loaders.demo import in_memory_store
 
 DEFAULT_NEEDS = resource_dir("eval") / "needs.yaml"  # the project's first set
 LABELLED_NEEDS = resource_dir("eval") / "needs-v2.yaml"  # written apart from the system
@@ -152,7 +153,7 @@ def _slug(iri: str) -> str:
 def baseline_words(text: str) -> list[str]:
     """The need's words, lower case, without function words and very short words."""
     words = []
-    for t in text_analysis.tokenize(text):
+    for t in text_words.tokenize(text):
         if not t.stop and len(t.lower) >= 3 and t.lower not in words:
             words.append(t.lower)
     return words
@@ -330,16 +331,6 @@ def evaluate_parts(
     return out
 
 
-def demo_store() -> EmbeddedStore:
-    """The curated data and the GeoNames cities it links to, in memory."""
-    from cckg.loaders.pipeline import Loader, default_paths, parse_all
-
-    store = EmbeddedStore(None)
-    sources = parse_all(default_paths(), store.base_iri, with_reference=True, all_cities=False)
-    Loader(store, store.base_iri, quiet=True).load(sources)
-    return store
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cckg.evaluation", description=__doc__)
     parser.add_argument("--needs", type=Path, default=LABELLED_NEEDS, help="labelled needs")
@@ -351,7 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = os.environ.get("CCKG_ENDPOINT") or os.environ["CCKG_STORE"]
     else:
         print("Building the demo store in memory (about 30 s) ...", file=sys.stderr)
-        store, where = demo_store(), "demo store (in memory)"
+        store, where = in_memory_store(), "demo store (in memory)"
     try:
         parts = evaluate_parts(store, load_needs(args.needs), args.k)
         first = evaluate(store, load_needs(DEFAULT_NEEDS), args.k)

@@ -37,7 +37,8 @@ from cckg.core.search.ranking import BM25_ONLY, DEFAULT, SEMANTIC_ONLY, Ranking
 from cckg.core.semantic.index import SemanticIndex
 from cckg.core.semantic.vectors import VectorCache, derived_dir
 from cckg.core.settings import Settings
-from cckg.core.store import EmbeddedStore, Store, open_store
+from cckg.core.store import Store, open_store
+from cckg.loaders.demo import in_memory_store
 
 DEFAULT_QUERIES = resource_dir("eval") / "search-queries.yaml"
 K = 10
@@ -207,16 +208,6 @@ def _group_order(group: str) -> tuple[int, str]:
     return (0 if group == "all" else 1 if group.startswith("lang") else 2, group)
 
 
-def demo_store() -> Store:
-    """The curated data and the GeoNames cities it links to, in memory."""
-    from cckg.loaders.pipeline import Loader, default_paths, parse_all
-
-    store = EmbeddedStore(None)
-    sources = parse_all(default_paths(), store.base_iri, with_reference=True, all_cities=False)
-    Loader(store, store.base_iri, quiet=True).load(sources)
-    return store
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cckg.search_evaluation", description=__doc__)
     parser.add_argument("--queries", type=Path, default=DEFAULT_QUERIES)
@@ -229,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         store, where = open_store(Settings.from_env(), read_only=True), "CCKG_STORE/ENDPOINT"
     else:
         print("Building the demo store in memory ...", file=sys.stderr)
-        store, where = demo_store(), "demo store (in memory)"
+        store, where = in_memory_store(), "demo store (in memory)"
     try:
         index = SearchIndex(
             store,

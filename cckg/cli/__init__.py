@@ -8,7 +8,8 @@ pay for loading the web app or the SHACL engine.
 
 from __future__ import annotations
 
-from cckg.cli import load, match, ontology, query, serve  # noqa: F401 (they register commands)
+# Each module registers its commands on import.
+from cckg.cli import load, match, mediation, ontology, query, release, serve  # noqa: F401
 from cckg.cli.base import EXIT_BAD_INPUT, EXIT_NONCONFORMING, main
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_NONCONFORMING", "main"]

@@ -10,7 +10,7 @@ from cckg.cli.base import current_settings, main
 
 
 @main.command("match")
-@click.option("--text", default="", help="The need, in your words (en, de, es or fr).")
+@click.option("--text", default="", help="The need, in your words (en, de, es, fr, pt or ar).")
 @click.option("--theme", help="A theme slug or IRI (e.g. waste-management-circular-economy).")
 @click.option("--city", help="The asking city: name (Köln, Cologne), GeoNames id or IRI.")
 @click.option("--lang", "langs", multiple=True, help="A working language (ISO 639-1); repeat.")

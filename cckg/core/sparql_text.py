@@ -9,7 +9,7 @@ pattern, that gives the same rows as pyoxigraph's native substitutions.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
@@ -107,3 +107,13 @@ def substitute_term(query: str, name: str, term: Node) -> str:
             last = m.end()
     out.append(query[last:])
     return "".join(out)
+
+
+def inject_value_rows(query: str, name: str, terms: Sequence[Node]) -> str:
+    """Return ``query`` with ``VALUES ?name { t1 t2 … }`` opening its WHERE group: one row per
+    term, each serialised by :func:`term_n3` (never text a user wrote)."""
+    if not _VAR_RE.match(name):
+        raise ValueError(f"invalid variable name {name!r}")
+    values = " ".join(term_n3(t) for t in terms)
+    at = _where_group_start(query)
+    return query[:at] + f" VALUES ?{name} {{ {values} }} " + query[at:]

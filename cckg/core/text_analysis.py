@@ -2,290 +2,48 @@
 
 Everything here is pure Python over small in-memory tables; it turns text into RDF terms that
 the matching queries bind (theme concepts, a country, a city) and into numbers Python compares
-(a population). Nothing here scans the store.
+(a population). Nothing here scans the store. The words themselves (tokens, stems, the text's
+language) come from ``cckg.core.text_words``; places and sizes from ``cckg.core.text_mentions``.
 
-- Language: ``cckg.core.language_detection`` (a statistical detector over the six languages);
-  counting function words is the fallback.
 - Themes: every ``skos:prefLabel``/``skos:altLabel`` of the theme scheme is normalised (case,
   accents), split into words, stripped of function words and stemmed with the Snowball stemmer
-  of the label's language (Arabic: a light stemmer of our own, ``arabic_stem``, that also takes
-  off the article and the attached conjunctions and prepositions). A need's words are stemmed
+  of the label's language (Arabic: ``text_words.arabic_stem``). A need's words are stemmed
   the same way, and label word sequences are found in them, longest first. German compounds
   ("Marktabfälle", "Kompostanlage") also match a label word at their end or start. A long
   word one or two edits from a label word is read as it ("conpostage"; rapidfuzz), and a few
   everyday words and place labels are kept from naming the wrong theme (``WEAK_LABELS``,
   ``EXACT_ONLY``).
-- Population: "300,000", "300.000", "300 000", "300k", "1.2 million", "1,2 Mio." near words
-  such as inhabitants / Einwohner / habitantes / habitants, or after "city of".
-- Country: names and official names from pycountry, with their German, Spanish, French,
-  Portuguese and Arabic translations ("Jordan", "Jordanien", "Jordânia", "الأردن").
-- City: capitalised words looked up among GeoNames names and alternate names
-  (``cckg.core.geonames``: "Köln", "Cologne" and "Colonia" are one city).
+- Search words: the need's content words, stemmed, looked up in the solutions' own text on word
+  boundaries (``term_pattern``).
+- ``analyse``: all of it at once, with the population, countries and cities mentioned.
 """
 
 from __future__ import annotations
 
 import functools
-import gettext
 import re
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-import pycountry
-import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from cckg.core import geonames, language_detection
-
-# Languages whose words we stem with Snowball. Arabic is stemmed too, by ``arabic_stem``:
-# Snowball's Arabic stemmer takes the first letter of "فيضانات" (floods) for the conjunction
-# ف but keeps it in "الفيضانات", so one word would get two stems.
-STEM_LANGUAGES = {
-    "en": "english",
-    "de": "german",
-    "es": "spanish",
-    "fr": "french",
-    "pt": "portuguese",
-}
-TEXT_LANGUAGES = ("en", "de", "es", "fr", "pt", "ar")
-
-# Function words: dropped before label matching, and used to guess the text's language.
-STOPWORDS: dict[str, frozenset[str]] = {
-    "en": frozenset(
-        """a about after all also am an and any are as at be been before being but by can could
-        did do does for from had has have how i if in into is it its it's me more most my no nor
-        not of off on or our ours out over own so some such than that the their them then there
-        these they this those through to too under up very was we were what when where which
-        while who whom why will with would you your instead""".split()
-    ),
-    "de": frozenset(
-        """aber alle als also am an auch auf aus bei bin bis bist da damit dann das dass dem den
-        der des die dies diese diesem diesen dieser dieses doch dort du durch ein eine einem
-        einen einer eines er es etwas euch für hat hatte ich ihr ihre im in ins ist ja jede
-        jeder kann kein keine mit muss nach nicht noch nur ob oder ohne sich sie sind so statt
-        über um und uns unser unsere unseren unserer vom von vor war was weil wie wir wird wo
-        zu zum zur zwischen sowie möchten wollen""".split()
-    ),
-    "es": frozenset(
-        """a al algo algunas algunos ante antes como con contra cual cuando de del desde donde
-        durante e el ella ellas ellos en entre era es esa esas ese eso esos esta estas este esto
-        estos fue ha han hay la las le les lo los mas más me mi mis muy nos nosotros nuestra
-        nuestras nuestro nuestros o os para pero por que qué se sea ser si sin sobre su sus
-        también te tiene tienen todo todos tu tus un una unas uno unos y ya en lugar""".split()
-    ),
-    "fr": frozenset(
-        """à au aux avec ce ces cet cette comme dans de des du elle elles en est et été être il
-        ils je la le les leur leurs lui ma mais me même mes moi mon ne nos notre nous on ou où
-        par pas pour qu que qui sa se ses si son sont sur ta te tes toi ton tu un une vos votre
-        vous y d l qu c s n plutôt""".split()
-    ),
-    "pt": frozenset(
-        """a à ao aos as às até com como da das de dela dele deles do dos e é ela elas ele eles
-        em entre era essa essas esse esses esta está estão estas este estes eu foi há isso isto
-        já lhe lhes mais mas me mesmo meu meus minha minhas muito muitos muitas na nas nem no
-        nos nós nossa nossas nosso nossos num numa o os ou para pela pelas pelo pelos por
-        porque qual quais quando que quem se sem ser são seu seus sua suas também tem têm temos
-        ter um uma umas uns você vocês pra sobre após cada onde todo toda todos todas outro
-        outra outros outras ainda aqui então assim bem vez sendo sido pois dessa desse deste
-        desta nesta neste nessa nesse num numa mas ao invés""".split()
-    ),
-    # Written without harakat and with the alef forms folded (``arabic_normalise``).
-    "ar": frozenset(
-        """في من الى على عن مع هذا هذه ذلك تلك هؤلاء التي الذي الذين اللذين هو هي هم هن نحن انا
-        انت انتم ان كان كانت يكون تكون كانوا لا لم لن ما ماذا كيف لماذا متى اين كل بعض او ام
-        ثم قد لقد عند عندما بين حتى منذ غير بعد قبل مثل عبر خلال حول لدى لدينا لنا لها له لهم
-        لكن بل اذا اي اية وفي ومن وعلى وعن ومع وهو وهي وهذا وهذه وان وكان ولا ولم وما او فقط
-        ايضا جدا يتم تم هناك هنا حيث التي الى كما لكي كي اما الا ولكن فان بان""".split()
-    ),
-}
-ALL_STOPWORDS = frozenset().union(*(w for lang, w in STOPWORDS.items() if lang != "ar"))
-
-# Words every need uses: they say nothing about the topic, so they are not search terms.
-GENERIC_WORDS = frozenset(
-    """city cities town towns municipality municipalities municipal urban local want wants
-    wanted need needs needed help looking seek seeking seeks know how experience experiences
-    inhabitants residents people population support project projects improve create build
-    using use new like way ways better make set together stadt städte gemeinde gemeinden
-    kommune kommunen einwohner einwohnern einwohnerinnen menschen suchen sucht brauchen
-    erfahrung erfahrungen unterstützung projekt projekte verbessern schaffen aufbauen möchte
-    ciudad ciudades municipio municipios habitantes queremos quiere necesitamos buscamos
-    busca apoyo experiencia experiencias proyecto proyectos mejorar crear personas ville villes
-    commune communes habitants voulons veut cherchons cherche besoin expérience expériences
-    soutien projet projets améliorer créer personnes comment implement implementing
-    implementation introduce develop developing plan planning umsetzen einführen entwickeln
-    implementar implementación desarrollar introducir mettre oeuvre œuvre mise développer
-    élaborer introduire cidade cidades município municípios prefeitura prefeituras queremos
-    quer precisamos buscamos procuramos busca apoio experiência experiências projeto projetos
-    melhorar criar pessoas moradores população desenvolver implementar implantar introduzir
-    gostaríamos gostaria plano planejamento""".split()
+from cckg.core.text_mentions import Mention, extract_population, find_cities, find_countries
+from cckg.core.text_words import (
+    STEM_LANGUAGES,
+    TEXT_LANGUAGES,
+    Token,
+    accented_stem,
+    arabic_normalise,
+    arabic_variants,
+    fold,
+    guess_language,
+    is_arabic,
+    is_generic,
+    stem,
+    text_language,
+    tokenize,
 )
-
-# Country names that are also ordinary words in one of our languages.
-_AMBIGUOUS_COUNTRY_NAMES = frozenset(
-    {"island", "reunion", "maurice", "grenade", "man", "jersey", "chad", "turkey", "guinea"}
-    # Arabic: without harakat, Oman (عُمان) is spelt as the city of Amman (عمّان).
-    | {"عمان"}
-)
-
-# Word characters, and the Arabic harakat and tatweel that may sit inside a word (combining
-# marks are not word characters to ``re``: "النُّفَايَات" would fall apart).
-_AR_MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640"
-_WORD = re.compile(rf"(?:[^\W_]|[{_AR_MARKS}])+", re.UNICODE)
-_ARABIC = re.compile(r"[\u0600-\u06ff]")
-
-
-def fold(text: str) -> str:
-    """Lower case without accents (``Déchets`` -> ``dechets``); word characters kept."""
-    return geonames.normalise(text)
-
-
-@dataclass(frozen=True)
-class Token:
-    text: str  # as written
-    lower: str  # case-folded, accents kept (what stemmers expect)
-    start: int  # character offset in the original text
-    stop: bool  # a function word in any language
-
-
-def is_arabic(word: str) -> bool:
-    return bool(_ARABIC.search(word))
-
-
-def _is_stop(lower: str) -> bool:
-    if is_arabic(lower):
-        return arabic_normalise(lower) in STOPWORDS["ar"]
-    return lower in ALL_STOPWORDS
-
-
-def tokenize(text: str) -> list[Token]:
-    """Words of ``text``; hyphens and apostrophes split words ("bio-waste" -> bio, waste)."""
-    return [
-        Token(m.group(), m.group().casefold(), m.start(), _is_stop(m.group().casefold()))
-        for m in _WORD.finditer(text)
-    ]
-
-
-# ---------------------------------------------------------------- Arabic
-
-_AR_MARKS_RE = re.compile(f"[{_AR_MARKS}]")
-# Hamza carriers of alef, alef maqsura, ta marbuta: spelt either way, and often without hamza.
-_AR_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
-# The article with what may be attached before it: "والنفايات", "بالمياه", "للمدينة".
-_AR_ARTICLES = ("وال", "فال", "بال", "كال", "لل", "ال")
-# Light10's suffixes (Larkey, Ballesteros and Connell 2007), each taken off once, in this order,
-# while two letters stay: "نفايات" and "نفاية" both give "نفا".
-_AR_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
-# Conjunctions (و ف) and prepositions (ب ل ك) written as one word with the next, without the
-# article: "ونفايات", "لمياه", "وبمياه". Taken off only when what stays is a label word (see
-# ``ThemeVocabulary``): "فيضانات" (floods) starts with ف and "بلدية" with ب.
-_AR_PROCLITICS = ("وب", "ول", "وك", "فب", "فل", "فك", "و", "ف", "ب", "ل", "ك")
-
-
-def arabic_normalise(word: str) -> str:
-    """Without harakat and tatweel, the alef forms, alef maqsura and ta marbuta folded."""
-    return _AR_MARKS_RE.sub("", word).translate(_AR_FOLD)
-
-
-STOPWORDS["ar"] = frozenset(arabic_normalise(w) for w in STOPWORDS["ar"])
-
-
-def arabic_stem(word: str) -> str:
-    """A light stem of an Arabic word: normalised, the article (with a conjunction or
-    preposition attached to it) and one of each Light10 suffix taken off."""
-    w = arabic_normalise(word)
-    for article in _AR_ARTICLES:
-        if w.startswith(article) and len(w) - len(article) >= 2:
-            w = w[len(article) :]
-            break
-    for suffix in _AR_SUFFIXES:
-        if w.endswith(suffix) and len(w) - len(suffix) >= 2:
-            w = w[: -len(suffix)]
-    return w
-
-
-# Arabic words every need uses (city, municipality, residents, we want, project, ...), as stems.
-GENERIC_ARABIC = frozenset(
-    arabic_stem(w)
-    for w in """مدينة مدن المدينة بلدية بلديات البلدية سكان السكان مواطنين المواطنين نريد نرغب
-    نحتاج نبحث نسعى مساعدة دعم خبرة خبرات تجربة تجارب مشروع مشاريع تحسين انشاء تطوير تنفيذ
-    خطة محلي محلية حضري حضرية""".split()
-)
-
-
-def is_generic(word: str) -> bool:
-    """A word every need uses (``GENERIC_WORDS``, ``GENERIC_ARABIC``): not a topic."""
-    if is_arabic(word):
-        return arabic_stem(word) in GENERIC_ARABIC
-    return word in GENERIC_WORDS
-
-
-def arabic_variants(word: str) -> list[str]:
-    """Stems of ``word`` read with an attached conjunction or preposition taken off."""
-    w = arabic_normalise(word)
-    return [
-        arabic_stem(w[len(p) :]) for p in _AR_PROCLITICS if w.startswith(p) and len(w) - len(p) >= 3
-    ]
-
-
-_local = threading.local()
-
-
-def _stemmer(lang: str) -> Any:
-    # Snowball stemmers keep state while stemming: one per thread (waitress serves in threads).
-    stemmers = _local.__dict__.setdefault("stemmers", {})
-    if lang not in stemmers:
-        stemmers[lang] = snowballstemmer.stemmer(STEM_LANGUAGES[lang])
-    return stemmers[lang]
-
-
-@functools.lru_cache(maxsize=50_000)
-def stem(word: str, lang: str) -> str:
-    """The stem of a lower-case word in ``lang``, folded (accents dropped): Snowball's, or
-    ``arabic_stem`` for an Arabic word."""
-    if lang == "ar" or is_arabic(word):
-        return fold(arabic_stem(word)) if is_arabic(word) else fold(word)
-    return fold(_stemmer(lang).stemWord(word)) if lang in STEM_LANGUAGES else fold(word)
-
-
-def guess_language(tokens: Sequence[Token], default: str = "en") -> str:
-    """The fallback guess of the text's language: Arabic when most words are in Arabic
-    script, else the language with most function words (``default`` on a tie)."""
-    if tokens and sum(is_arabic(t.lower) for t in tokens) * 2 > len(tokens):
-        return "ar"
-    counts = {
-        lang: sum(t.lower in words for t in tokens)
-        for lang, words in STOPWORDS.items()
-        if lang != "ar"
-    }
-    best = max(counts, key=lambda lang: (counts[lang], lang == default))
-    return best if counts[best] else default
-
-
-def text_language(text: str, given: str | None = None, tokens: Sequence[Token] = ()) -> str:
-    """The language a need is written in, one of ``TEXT_LANGUAGES``.
-
-    Without a language from the caller: the detector's (``language_detection``), else the
-    function-word guess. With one: the caller's, unless the detector is confident of another.
-    Callers pass the languages the asking side works in, which need not be the language this
-    one text is written in (a Jordanian planner may write in English, a request may carry the
-    interface language): the text's own words are better evidence when they are clear, and
-    reading Portuguese with Spanish stems or labels loses words. A detection that is not
-    confident leaves the caller's language, which then also settles a close call between
-    Spanish and Portuguese.
-    """
-    given = given if given in TEXT_LANGUAGES else None
-    detected = language_detection.detect(text)
-    if given is None:
-        if detected is not None:
-            return detected.language
-        return guess_language(tokens or tokenize(text))
-    if detected is not None and detected.language != given and detected.confident:
-        return detected.language
-    return given
-
 
 # ---------------------------------------------------------------- themes
 
@@ -592,7 +350,7 @@ def search_terms(
         if t.lower.isdigit():
             continue
         # Stems keep accents here: solution text is matched as written, with LCASE only.
-        s = _stemmer(lang).stemWord(t.lower) if lang in STEM_LANGUAGES else t.lower
+        s = accented_stem(t.lower, lang)
         if len(s) >= 4 and s not in terms and len(terms) < limit:
             terms[s] = t.lower
     return terms
@@ -618,188 +376,6 @@ def term_pattern(stem: str, word: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def term_regex(stem: str, word: str) -> re.Pattern[str]:
     return re.compile(term_pattern(stem, word))
-
-
-# ---------------------------------------------------------------- population
-
-_MULTIPLIERS = {
-    "k": 1_000,
-    "thousand": 1_000,
-    "tausend": 1_000,
-    "mil": 1_000,
-    "mille": 1_000,
-    "m": 1_000_000,
-    "mio": 1_000_000,
-    "million": 1_000_000,
-    "millions": 1_000_000,
-    "millionen": 1_000_000,
-    "millon": 1_000_000,
-    "millones": 1_000_000,
-    "mn": 1_000_000,
-}
-_POPULATION_AFTER = re.compile(
-    r"^\W*(?:de\s+|d\W)?(?:inhabitants?|residents?|people|population|citizens|einwohner\w*|"
-    r"bewohner\w*|menschen|habitantes|personas|pobladores|habitants?|personnes|âmes)\b",
-    re.IGNORECASE,
-)
-_POPULATION_BEFORE = re.compile(
-    r"(?:city|town|municipality|population|inhabitants|stadt|gemeinde|kommune|einwohnerzahl|"
-    r"ciudad|municipio|población|poblacion|ville|commune|population)\s+(?:of|with|von|mit|"
-    r"de|con|d|avec|about|around|rund|etwa|ca|approximately|unos|environ)?\W*"
-    r"(?:about|around|rund|etwa|ca|approximately|unos|environ|some)?\W*$",
-    re.IGNORECASE,
-)
-_NUMBER = re.compile(
-    r"(?<![\w.,])(\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+|\d+(?:[.,]\d+)?)"
-    r"(?:\s*(k|thousand|tausend|mil|mille|m|mio|millions?|millionen|mill[oó]n|millones|mn)\b\.?)?",
-    re.IGNORECASE,
-)
-_UNIT_AFTER = re.compile(
-    r"^\s*(?:%|€|\$|eur|euro|usd|dollars?|tonnes?|tons?|t\b|km|kg|ha|m2|m²|years?|jahre|años|"
-    r"ans|days?|households?|haushalte|hogares|ménages)",
-    re.IGNORECASE,
-)
-
-
-def _number_value(digits: str, multiplier: str | None) -> int:
-    mult = _MULTIPLIERS.get(fold(multiplier), 1_000_000) if multiplier else None
-    if re.fullmatch(r"\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+", digits) and not mult:
-        return int(re.sub(r"\D", "", digits))  # thousands separators: 300,000 / 300.000
-    value = float(digits.replace(",", "."))  # a decimal: 1.2 / 1,2 (million)
-    return int(round(value * (mult or 1)))
-
-
-def extract_population(text: str) -> int | None:
-    """The number of inhabitants a need mentions, or None.
-
-    A number counts when a population word follows it ("300,000 inhabitants",
-    "120.000 Einwohnern", "80 000 habitants") or a city word precedes it ("city of 300,000",
-    "Stadt mit 250.000"); "300k" or "1.2 million" count unless a unit follows (EUR, tonnes).
-    """
-    fallback: int | None = None
-    for m in _NUMBER.finditer(text):
-        digits, multiplier = m.group(1), m.group(2)
-        if multiplier and multiplier.lower() == "m" and re.match(r"\s", text[m.end(1) :]):
-            multiplier = None  # "30 m" is metres; "1.2M" is a million
-        value = _number_value(digits, multiplier)
-        if value < 500:
-            continue
-        after, before = text[m.end() :], text[: m.start()]
-        if re.fullmatch(r"(19|20)\d\d", digits) and not multiplier:
-            if not _POPULATION_AFTER.match(after):
-                continue  # a year
-        if _POPULATION_AFTER.match(after) or _POPULATION_BEFORE.search(before[-40:]):
-            return value
-        if multiplier and fallback is None and not _UNIT_AFTER.match(after):
-            fallback = value
-    return fallback
-
-
-# ---------------------------------------------------------------- countries
-
-
-@functools.cache
-def _country_names() -> dict[str, str]:
-    """Folded country name (English, official, common, and de/es/fr/pt/ar translations) ->
-    alpha-2. Arabic names also without their article ("الأردن" and "أردن")."""
-    names: dict[str, str] = {}
-    translators = []
-    for lang in ("de", "es", "fr", "pt", "ar"):
-        try:
-            translators.append(
-                gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang]).gettext
-            )
-        except OSError:  # pragma: no cover - pycountry ships these catalogues
-            continue
-    for c in pycountry.countries:
-        english = [c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)]
-        variants = {n for n in english if n}
-        for tr in translators:
-            variants |= {tr(n) for n in english if n}
-        for name in variants:
-            # "Bolivia, Plurinational State of" -> also "Bolivia"
-            for form in {name, name.split(",")[0], re.sub(r"\s*\(.*\)", "", name)}:
-                key = _country_key(form)
-                if len(key) >= 4 and key not in _AMBIGUOUS_COUNTRY_NAMES:
-                    names.setdefault(key, c.alpha_2)
-    return names
-
-
-def _country_key(name: str) -> str:
-    """A country name folded for lookup; Arabic words without harakat and article."""
-    if is_arabic(name):
-        return " ".join(arabic_stem(w) for w in name.split())
-    return fold(name)
-
-
-@dataclass(frozen=True)
-class Mention:
-    value: str  # an ISO code or a GeoNames id
-    surface: str  # the words in the text
-    start: int  # first token index
-    end: int  # one past the last token index
-
-
-def find_countries(tokens: Sequence[Token]) -> list[Mention]:
-    """Country names in the text, longest match first (e.g. "Bosnia and Herzegovina")."""
-    names = _country_names()
-    found: list[Mention] = []
-    used = [False] * len(tokens)
-    for n in (4, 3, 2, 1):
-        for i in range(len(tokens) - n + 1):
-            if any(used[i : i + n]):
-                continue
-            surface = " ".join(t.text for t in tokens[i : i + n])
-            code = names.get(_country_key(surface))
-            # Names are capitalised (Arabic script has no capitals).
-            if code is None or not (tokens[i].text[:1].isupper() or is_arabic(surface)):
-                continue
-            found.append(Mention(code, surface, i, i + n))
-            used[i : i + n] = [True] * n
-    return sorted(found, key=lambda m: m.start)
-
-
-# Big cities whose names are also common words in the needs people write ("Nice", "Split",
-# "Mobile", "Salé"): never taken as a city from free text (the city parameter still works).
-_NOT_CITIES = frozenset(
-    fold(w)
-    for w in """city town municipality mission union progress progreso center centre market
-    markets green energy smart victoria concordia esperanza libertad paz trinidad providence
-    harmony liberty independence unity nice split mobile reading sale male paradise hope bath
-    marks forest bello""".split()
-)
-
-
-def find_cities(tokens: Sequence[Token], country: str | None, taken: set[int]) -> list[Mention]:
-    """GeoNames cities named in the text: runs of up to three capitalised words.
-
-    Without a country named in the text only cities of 100,000 or more count (German nouns are
-    capitalised, and GeoNames knows many small towns called like common words); with a country,
-    only its cities count, of any size.
-    """
-    found: list[Mention] = []
-    used = set(taken)
-    for n in (3, 2, 1):
-        for i in range(len(tokens) - n + 1):
-            span = tokens[i : i + n]
-            if any(k in used for k in range(i, i + n)):
-                continue
-            if not all(t.text[:1].isupper() and not t.stop for t in span):
-                continue
-            surface = " ".join(t.text for t in span)
-            key = fold(surface)
-            # Three letters or fewer are mostly airport codes among GeoNames alternate names.
-            if len(key) < 4 or key in _NOT_CITIES or key in GENERIC_WORDS:
-                continue
-            records = geonames.candidates(surface)
-            if country:
-                records = [r for r in records if r["countrycode"] == country]
-            elif records and records[0]["population"] < 100_000:
-                records = []
-            if records:
-                found.append(Mention(str(records[0]["geonameid"]), surface, i, i + n))
-                used |= set(range(i, i + n))
-    return sorted(found, key=lambda m: m.start)
 
 
 # ---------------------------------------------------------------- the whole analysis

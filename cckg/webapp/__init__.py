@@ -12,25 +12,33 @@ from flask import Flask
 
 from cckg.core.settings import Settings
 from cckg.core.store import Store, open_store
-from cckg.webapp import edge_cache, errors, i18n, reliability, security
+from cckg.webapp import edge_cache, errors, i18n, mediation, reliability, security
 from cckg.webapp import store as app_store
 from cckg.webapp.pages import (
     admin,
     dataset,
     definitions,
     explore,
+    geo,
     home,
+    introductions,
     linked_data,
     match,
+    my_data,
+    network,
     openapi,
     queries,
+    releases,
+    review,
     search,
     sparql,
+    submissions,
 )
 
 BLUEPRINTS = (
     home.bp, match.bp, search.bp, sparql.bp, linked_data.bp, definitions.bp, dataset.bp,
-    queries.bp, explore.bp, admin.bp, openapi.bp,
+    queries.bp, explore.bp, admin.bp, openapi.bp, submissions.bp, review.bp, introductions.bp,
+    my_data.bp, geo.bp, network.bp, releases.bp,
 )  # fmt: skip
 
 
@@ -66,6 +74,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    mediation.init_app(app)
+    # CSRF guards every form; the SPARQL protocol and the admin writes are not forms (the
+    # latter carry the admin token).
+    mediation.csrf.exempt(sparql.bp)
+    mediation.csrf.exempt(admin.bp)
     base = app.config["CCKG_BASE_IRI"]
     app.jinja_env.filters["local"] = lambda iri: app_store.local_path(str(iri), base)
     for bp in BLUEPRINTS:

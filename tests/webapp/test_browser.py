@@ -177,6 +177,8 @@ SCREENSHOT_PAGES = {
     "explore": "/explore",
     "editor": "/editor",
     "queries": "/queries",
+    "map": "/map",
+    "network": "/network",
 }
 
 

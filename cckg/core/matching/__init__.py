@@ -3,8 +3,9 @@ each with the reasons that put it there.
 
 Where the work happens:
 
-- ``cckg.core.text_analysis`` reads the need's free text (themes, words, population, country, city)
-  into RDF terms and numbers. It never touches the store beyond the theme labels.
+- ``cckg.core.text_analysis`` reads the need's free text (themes and words; population,
+  country and city through ``text_mentions``) into RDF terms and numbers.
+  It never touches the store beyond the theme labels.
 - SPARQL in ``queries/match/*.rq`` retrieves the candidates and computes every fact the
   ranking weighs (theme relations in the SKOS scheme, status, outcomes, events, offers,
   places, populations, languages). Retrieval starts from the need's themes, never from the

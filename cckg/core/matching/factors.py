@@ -64,10 +64,15 @@ def semantic_fit(w: Weights, cosine: float) -> float:
     return min(1.0, max(0.0, (cosine - w.semantic_floor) / span)) if span > 0 else 0.0
 
 
-def relevance(w: Weights, theme: float, semantic: float, given: bool = False) -> float:
+def relevance(
+    w: Weights, theme: float, semantic: float, given: bool = False, meaning: bool = True
+) -> float:
     """The fit that scores (and gates proof, context and reach): the theme fit and the
     semantic fit, in the shares ``w.semantic`` says (``w.semantic_given`` when the need's
-    themes come with it instead of from its words)."""
+    themes come with it instead of from its words). Without ``meaning`` (no text was encoded:
+    a theme or an offer alone) the theme fit is the whole fit, rather than a share of it."""
+    if not meaning:
+        return theme
     share = min(w.semantic, w.semantic_given) if given else w.semantic
     if share <= 0:
         return theme

@@ -14,7 +14,16 @@ from typing import Any
 import pycountry
 from rdflib import URIRef
 
-from cckg.core import geonames, i18n, iris, places, text_analysis
+from cckg.core import (
+    geonames,
+    i18n,
+    iris,
+    language_detection,
+    places,
+    text_analysis,
+    text_mentions,
+    text_words,
+)
 from cckg.core.matching import reasons as say
 from cckg.core.matching.cached_reads import read_props
 from cckg.core.matching.factors import words_only_bound
@@ -150,8 +159,8 @@ class Matcher:
             self.theme_vectors()
             shared_encoder().warm_up()
         geonames.candidates("Köln")
-        text_analysis.find_countries(text_analysis.tokenize("Jordan"))
-        text_analysis.language_detection.warm_up()  # its models: about 4 s
+        text_mentions.find_countries(text_words.tokenize("Jordan"))
+        language_detection.warm_up()  # its models: about 4 s
 
     def themes(self, langs: Sequence[str] = ("en",)) -> list[tuple[str, str, str]]:
         """(IRI, slug, label) of every theme, by label: for forms."""

@@ -194,7 +194,7 @@ def _theme(
     theme = theme_fit(w, concept, words, bool(query_themes), bool(n_terms))
     hit = _semantic(cand, job, backing) if w.semantic > 0 else None
     semantic = semantic_fit(w, hit.similarity) if hit is not None else 0.0
-    fit = relevance(w, theme, semantic, job.themes_given)
+    fit = relevance(w, theme, semantic, job.themes_given, job.scores is not None)
     if fit <= 0:
         return fit, []
     reasons = []

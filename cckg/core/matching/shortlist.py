@@ -156,7 +156,7 @@ def _shortlist(
     def theme(fits: Mapping[str, float], found: float, semantic: float) -> float:
         concept = min(1.0, concept_fit(fits, query_themes))
         fit = theme_fit(w, concept, found, True, bool(n_terms))
-        return relevance(w, fit, semantic, job.themes_given)
+        return relevance(w, fit, semantic, job.themes_given, job.scores is not None)
 
     context = context_of(ctx, job.place)
     out: dict[str, set[str]] = {}

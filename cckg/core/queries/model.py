@@ -17,7 +17,7 @@ ENUM_TYPES = {
 SCHEME_FILES = {"theme": "themes.ttl", "region": "regions.ttl"}
 PARAM_TYPES = ("iri", "literal", "integer", "sdg", "language", *iris.KINDS, *ENUM_TYPES)
 # Query-string names the web pages use for themselves (``/queries/NAME?format=csv``).
-RESERVED_PARAMS = frozenset({"format", "_mediatype"})
+RESERVED_PARAMS = frozenset({"format", "_mediatype", "release"})
 # Names of the paging parameters of paged queries (no query may declare them).
 PAGING_PARAMS = ("limit", "offset")
 MAX_LIMIT = 1000  # the largest page

@@ -191,12 +191,7 @@ class SearchIndex:
         filters = _check(q, filters, page, page_size, sort)
         ranking = ranking or self.ranking
         qwords = [w for w in analysis.query_words(q) if not w.stop][:MAX_WORDS]
-        meaning = None
-        if not qwords:
-            hits = self._browse(filters)
-        else:
-            hits, meaning = self._rank(q, qwords, ranking)
-            hits = [h for h in hits if self._passes(h.doc, filters)]
+        hits, meaning = self._matching(q, qwords, filters, ranking)
         facets = self._facets(hits)
         start = (page - 1) * page_size
         shown = self._sorted(hits, sort)[start : start + page_size]
@@ -214,6 +209,22 @@ class SearchIndex:
             analysis.highlight_terms(q) | {t for w in qwords for t in self.scorer.fuzzy(w)},
             sort,
         )
+
+    def matches(self, q: str = "", filters: dict[str, str] | None = None) -> list[Hit]:
+        """Every document matching ``q`` and ``filters``, best first (browsing order without
+        query words): all of them, not one page (the map and the GeoJSON export). Raises
+        SearchError for a bad parameter."""
+        filters = _check(q, filters, 1, 1, "relevance")
+        qwords = [w for w in analysis.query_words(q) if not w.stop][:MAX_WORDS]
+        return self._matching(q, qwords, filters, self.ranking)[0]
+
+    def _matching(
+        self, q: str, qwords: list[QueryWord], filters: dict[str, str], ranking: Ranking
+    ) -> tuple[list[Hit], QueryMeaning | None]:
+        if not qwords:
+            return self._browse(filters), None
+        hits, meaning = self._rank(q, qwords, ranking)
+        return [h for h in hits if self._passes(h.doc, filters)], meaning
 
     def _browse(self, filters: dict[str, str]) -> list[Hit]:
         wanted = filters.get("kind") in PLACE_KINDS

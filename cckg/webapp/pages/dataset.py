@@ -32,6 +32,7 @@ from cckg.webapp import caching, conneg
 from cckg.webapp.i18n import current_lang
 from cckg.webapp.linked import rdf_response
 from cckg.webapp.store import get_store
+from cckg.webapp.versions import latest_version
 
 bp = Blueprint("dataset", __name__)
 
@@ -335,7 +336,9 @@ def _describe() -> Response:
     choice = conneg.negotiate()
     version = caching.store_version()
     lang = current_lang() if choice.representation.media_type == conneg.HTML else ""
-    etag = caching.etag_for(version, request.host_url, request.path, choice.content_type, lang)
+    etag = caching.etag_for(
+        version, request.host_url, request.path, choice.content_type, lang, latest_version()
+    )
     offered = conneg.REPRESENTATIONS
     if caching.not_modified(etag, version):
         response = Response(status=304)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from werkzeug.wrappers import Response
 
 from cckg.core.queries import helper, helper_source, named_queries
 from cckg.webapp import security
 from cckg.webapp.caching import cached
+from cckg.webapp.dashboard import all_charts, dashboard
 from cckg.webapp.i18n import current_lang
 from cckg.webapp.linked import short
+from cckg.webapp.mediation import get_mediation
+from cckg.webapp.page_cache import cached_page
 from cckg.webapp.store import get_search_index, get_store
 
 bp = Blueprint("frontend", __name__)
@@ -48,8 +52,25 @@ def bars(pairs: list[tuple[str, int]], limit: int = 15) -> list[tuple[str, int, 
     return [(label, n, round(100 * n / top, 1)) for label, n in pairs]
 
 
+def _outcomes(index: Any, lang: str) -> dict[str, Any] | None:
+    """The anonymous outcome counts of introductions, labelled (None when the workflow
+    database cannot be read)."""
+    try:
+        counts = get_mediation().counts()
+    except (sqlite3.Error, OSError):  # a read-only folder, a locked file: no section
+        return None
+    for key, row_key in (("by_theme", "theme"), ("by_region", "region")):
+        for row in counts[key]:
+            row["label"] = index.label(row[row_key], lang) if row[row_key] else "–"
+    return counts
+
+
 @bp.get("/explore")
-def explore() -> str:
+def explore() -> Response:
+    return cached_page("explore", _render_explore)
+
+
+def _render_explore() -> str:
     data = cached("frontend:explore", _explore_data)
     lang = current_lang()
     index = get_search_index()
@@ -65,12 +86,33 @@ def explore() -> str:
         region_bars=bars([(index.label(r, lang), n) for r, n in everything.facets["region"]]),
         theme_bars=bars([(index.label(t, lang), n) for t, n in top_themes]),
         theme_links=[(t, index.label(t, lang)) for t, _ in top_themes],
+        outcomes=_outcomes(index, lang),
         sparql={
             "classes": CLASS_COUNTS,
             "properties": PROPERTY_COUNTS,
             "graphs": GRAPHS,
         },
+        dashboard=_dashboard(lang),
     )
+
+
+def _dashboard(lang: str) -> dict[str, Any]:
+    """The charts of the dashboard (``cckg.webapp.dashboard``), once per store version and
+    language."""
+    return cached(
+        f"frontend:dashboard:{lang}", lambda: dashboard(get_store(), get_search_index(), lang)
+    )
+
+
+@bp.get("/explore/<name>.csv")
+def chart_csv(name: str) -> Response:
+    """The table of one dashboard chart as CSV."""
+    chart = all_charts(_dashboard(current_lang())).get(name)
+    if chart is None:
+        abort(404, description=f"no chart named {name!r}; see /explore")
+    response = Response(chart.csv(), content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="cckg-{name}.csv"'
+    return response
 
 
 def named_query_examples() -> list[dict[str, str]]:

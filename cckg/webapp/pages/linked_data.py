@@ -45,6 +45,7 @@ from cckg.webapp.linked import (
     short_iri,
 )
 from cckg.webapp.store import get_store
+from cckg.webapp.versions import latest_version
 
 bp = Blueprint("linked_data", __name__)
 
@@ -247,12 +248,14 @@ def thing(kind: str, slug: str) -> Response:
     # A rendered page depends on the store version, the query string (``_mediatype``, ``lang``;
     # HTML forms echo it), the Accept header, the UI language and the host (absolute links).
     # With all of them in the key, a repeated request skips negotiation and rendering.
+    cited = latest_version()  # the page's "Cite this" box names the latest release
     key = (
         version.tag,
         request.full_path,
         request.host_url,
         request.headers.get("Accept", ""),
         page_lang,
+        cited,
     )
     bodies = caching.body_cache("id")
     hit = bodies.get(key)
@@ -263,7 +266,7 @@ def thing(kind: str, slug: str) -> Response:
         return Response(hit.body, content_type=hit.content_type, headers=headers)
     choice = conneg.negotiate()
     lang = page_lang if choice.representation.media_type == conneg.HTML else ""
-    etag = caching.etag_for(version, request.path, choice.content_type, lang)
+    etag = caching.etag_for(version, request.path, choice.content_type, lang, cited)
     offered = conneg.REPRESENTATIONS
     if caching.not_modified(etag, version):
         return not_modified_response(choice, request.path, offered, etag, version, str(iri))

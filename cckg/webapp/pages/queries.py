@@ -19,10 +19,12 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from cckg.core import queries as nq
+from cckg.core.release import ReleaseError
 from cckg.core.store import Row
 from cckg.webapp.errors import WebError
 from cckg.webapp.linked import local_href, short_iri
 from cckg.webapp.store import QueryLimitError, get_store, limited_select
+from cckg.webapp.versions import release_store
 
 bp = Blueprint("queries", __name__)
 
@@ -32,6 +34,7 @@ SPARQL_JSON = "application/sparql-results+json"
 JSON = "application/json"
 FORMATS = {"html": HTML, "csv": CSV, "json": SPARQL_JSON}
 _lock = threading.Lock()
+RELEASE = "release"  # ?release=VERSION: run on that release's dumps (cckg.webapp.versions)
 
 
 def queries(app: Flask | None = None) -> dict[str, nq.NamedQuery]:
@@ -149,6 +152,13 @@ def run_query(name: str) -> Response:
         rows, truncated = limited_select(text)
         return rows
 
+    release = request.args.get(RELEASE, "").strip()
+    if release:  # pinned: the release's dumps in memory, run in process
+        try:
+            store = release_store(release)
+        except ReleaseError as e:
+            raise WebError(f"release: {e}", 404 if "no release" in str(e) else 400) from e
+        select = store.select  # type: ignore[assignment]
     try:
         page = nq.run_page(store, query, raw, select)
     except QueryLimitError as e:
@@ -159,7 +169,7 @@ def run_query(name: str) -> Response:
             abort(400, description=str(e))
         html = render_template(
             "query.html", query=query, fields=_fields(query, raw), error=str(e), rows=None,
-            variables=query.variables,
+            variables=query.variables, release=release,
         )  # fmt: skip
         return Response(html, status=400, content_type="text/html; charset=utf-8")
     rows = page.rows
@@ -174,11 +184,13 @@ def run_query(name: str) -> Response:
         html = render_template(
             "query.html", query=query, fields=_fields(query, raw), error=None, rows=table,
             variables=query.variables, csv_url=_format_url("csv"), json_url=_format_url("json"),
-            page=page, pages=pages,
+            page=page, pages=pages, release=release,
         )  # fmt: skip
         response = Response(html, content_type="text/html; charset=utf-8")
     response.vary.add("Accept")
     response.headers["X-CCKG-Truncated"] = "true" if truncated else "false"
+    if release:
+        response.headers["X-CCKG-Release"] = release
     links = [f'<{url}>; rel="{rel}"' for rel, url in pages.items()]
     if links:
         response.headers["Link"] = ", ".join(links)

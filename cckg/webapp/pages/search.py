@@ -18,6 +18,7 @@ from cckg.core.i18n import N_
 from cckg.core.search import FACETS, SORTS, SearchError
 from cckg.core.search.present import Row, rows
 from cckg.webapp.errors import WebError, parameter_error
+from cckg.webapp.geodata import geojson
 from cckg.webapp.i18n import KIND_NAMES, current_lang, kind_name
 from cckg.webapp.store import get_search_index
 
@@ -53,8 +54,13 @@ def _lang() -> str:
     )
 
 
+GEOJSON = "geojson"  # ``format=geojson``: never an event-format slug (the facet stays free)
+
+
 @bp.get("/api/search")
 def api_search() -> Response:
+    if request.args.get("format") == GEOJSON:
+        return _geojson()
     try:
         index, filters, result = _run()
     except SearchError as e:
@@ -77,6 +83,26 @@ def api_search() -> Response:
             },
         }
     )
+
+
+def _geojson() -> Response:
+    """Every match (not one page) that has coordinates, as a GeoJSON FeatureCollection."""
+    index = get_search_index()
+    filters = {
+        k: request.args.get(k, "").strip() for k in FACETS if k != "format" and request.args.get(k)
+    }
+    q = request.args.get("q", "").strip()
+    for name in ("page", "page_size", "sort"):
+        if request.args.get(name):
+            raise WebError(f"{name}: a GeoJSON export holds every match, unpaged and unsorted")
+    try:
+        hits = index.matches(q, filters)
+    except SearchError as e:
+        raise parameter_error(e, "param") from e
+    body = geojson(index, hits, _lang(), {"q": q, "filters": filters})
+    response = jsonify(body)
+    response.mimetype = "application/geo+json"
+    return response
 
 
 @bp.get("/search")
