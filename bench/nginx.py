@@ -97,7 +97,9 @@ def nginx(prefix: Path, port: int, upstreams: list[str], **options: object) -> I
                 error = (prefix / "error.log").read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"nginx stopped at start: {error}")
             try:
-                urllib.request.urlopen(f"{base}/health", timeout=2).read()  # noqa: S310
+                # A generous time per attempt: the app behind may be slow to answer its first
+                # requests (a worker still starting, a remote store).
+                urllib.request.urlopen(f"{base}/health", timeout=10).read()  # noqa: S310
                 break
             except (OSError, urllib.error.URLError):
                 if time.monotonic() > deadline:

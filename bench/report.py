@@ -264,10 +264,10 @@ def _deploy_lines(deploy: dict[str, Any]) -> list[str]:
     ]
     rows = (
         ("sparql", f"cckg serve --workers {workers}, /sparql", TARGET_WORKERS_RATIO),
-        ("sparql_uncached", "  the same, answer caches off", None),
         ("health", "  the same, /health", None),
+        ("nginx_sparql", "  nginx (deploy/nginx.conf) in front, repeats", TARGET_NGINX_RATIO),
+        ("sparql_uncached", "  the same, --threads 12, answer caches off", None),
         ("remote_sparql", f"cckg serve --workers {workers} on the Oxigraph server", None),
-        ("nginx_sparql", "nginx cache in front of it (repeats)", TARGET_NGINX_RATIO),
     )
     for key, label, target in rows:
         entry = deploy.get(key) or {}

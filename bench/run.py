@@ -197,5 +197,13 @@ def main(argv: list[str] | None = None) -> None:
     cfg = configure(args)
     ensure_tools(cfg.phases)
     mode = "quick" if args.quick else ("big" if args.big else "full")
-    results = run(cfg, mode, args.seed, args.out)
+    try:
+        results = run(cfg, mode, args.seed, args.out)
+    except (OSError, RuntimeError, subprocess.SubprocessError) as e:
+        # A server that did not start, a tool that failed: say which, never a traceback.
+        print(
+            f"bench: stopped: {type(e).__name__}: {e} (the servers' logs: {web.LOG_DIR})",
+            file=sys.stderr,
+        )
+        raise SystemExit(1) from None
     print(report.table(results))
