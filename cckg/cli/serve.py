@@ -1,9 +1,9 @@
 """`cckg serve`: the web app and SPARQL endpoint, served by granian.
 
 granian (a Rust HTTP server for Python) runs the app in ``--workers`` processes, each with
-``--threads`` threads that run requests. Measured on this app, 2 cores, side by side: one
-granian worker served ``/health`` and repeated ``/sparql`` queries 1.4–2.9 times as fast as
-waitress (docs/deployment.md has the figures).
+``--threads`` threads that run requests. It was chosen over waitress on measurements of this
+app (SPEC: about 1.5 times waitress with one worker); docs/deployment.md has the measured
+figures of ``--workers 2``, with and without nginx's cache in front.
 
 The worker processes are started with ``spawn`` (fresh interpreters), never ``fork``: the
 main process may hold an open RocksDB store with its own threads. Each worker builds the app
