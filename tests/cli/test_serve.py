@@ -119,7 +119,15 @@ def store_copy(demo_store, tmp_path) -> Path:
 @pytest.mark.server
 def test_two_workers_serve_an_embedded_store_read_only(store_copy, demo_store, tmp_path):
     expected = int(demo_store.select(COUNT_SOLUTIONS)[0]["n"])
-    served = Served(store_copy, 2, tmp_path / "serve.log")
+    db = tmp_path / "mediation.sqlite"
+    db.touch()  # a mediation database exists: the housekeeping has something to look at
+    served = Served(
+        store_copy,
+        2,
+        tmp_path / "serve.log",
+        CCKG_MEDIATION_DB=str(db),
+        CCKG_OUTBOX=str(tmp_path / "outbox"),
+    )
     try:
         assert _count(served.base, COUNT_SOLUTIONS) == expected > 0
         status, headers, _ = _get(f"{served.base}/health")
@@ -145,6 +153,9 @@ def test_two_workers_serve_an_embedded_store_read_only(store_copy, demo_store, t
     first = log.splitlines()[0]
     assert first == f"Serving cckg on http://127.0.0.1:{served.port}/  (store: {store_copy})"
     assert "2 workers, each with the store open read-only" in log
+    # The mediation housekeeping ran once at start, in one worker only (the lock holder).
+    assert log.count("mediation: purged ") == 1, log
+    assert "housekeeping failed" not in log
     assert "Traceback" not in log
     assert code == 0
     deadline = time.monotonic() + 30  # query processes exit when their parent is gone
