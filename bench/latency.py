@@ -65,9 +65,9 @@ def _ms(x: float | None) -> float | None:
 
 
 def task_names() -> list[str]:
-    from cckg.core.queries import load_queries
+    from cckg.core.queries import named_queries
 
-    return [*load_queries(), *MATCH_REQUESTS]
+    return [*named_queries(), *MATCH_REQUESTS]
 
 
 # ---------------------------------------------------------------- rdflib as a Store
@@ -77,6 +77,8 @@ class RdflibStore:
     """The Store interface over an rdflib Dataset whose default graph is the union."""
 
     generation: int | None = None  # not counted: every match reads afresh, as on a remote store
+    cache_dir: Path | None = None  # nowhere to keep derived data (sentence vectors)
+    location = "memory"
 
     def __init__(self, dataset: Any, base_iri: str):
         self.ds = dataset
@@ -174,9 +176,9 @@ def _task(store: Any, matcher: Any, name: str) -> Callable[[], int]:
 
 @cache
 def _queries() -> dict[str, Any]:
-    from cckg.core.queries import load_queries
+    from cckg.core.queries import named_queries
 
-    return load_queries()
+    return named_queries()
 
 
 def _worker(conn, engine: str, source: str, self_alarm: bool) -> None:
@@ -229,10 +231,18 @@ class Engine:
             target=_worker, args=(child, self.engine, self.source, self.self_alarm), daemon=True
         )
         self.proc.start()
+        child.close()  # the worker's end: its exit is then seen here as the end of the pipe
         if not self.conn.poll(self.open_timeout):
             self.close()
             raise TimeoutError(f"{self.engine}: not ready after {self.open_timeout} s")
-        _, seconds, warm, rss = self.conn.recv()
+        try:
+            _, seconds, warm, rss = self.conn.recv()
+        except EOFError:
+            self.close()
+            raise RuntimeError(
+                f"{self.engine}: the latency worker stopped before it was ready (its error is "
+                "printed above)"
+            ) from None
         if self.open_seconds is None:
             self.open_seconds, self.warm_seconds, self.open_rss_mb = seconds, warm, rss
 
