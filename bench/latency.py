@@ -82,8 +82,8 @@ def task_names() -> list[str]:
 class RdflibStore:
     """The Store interface over an rdflib Dataset whose default graph is the union."""
 
-    generation: int | None = None
-    cache_dir = None
+    generation: int | None = None  # not counted: every match reads afresh, as on a remote store
+    cache_dir: Path | None = None  # nowhere to keep derived data (sentence vectors)
     location = "memory"
 
     def version(self) -> Any:
@@ -250,10 +250,18 @@ class Engine:
             target=_worker, args=(child, self.engine, self.source, self.self_alarm), daemon=True
         )
         self.proc.start()
+        child.close()  # the worker's end: its exit is then seen here as the end of the pipe
         if not self.conn.poll(self.open_timeout):
             self.close()
             raise TimeoutError(f"{self.engine}: not ready after {self.open_timeout} s")
-        status, seconds, warm, rss = self.conn.recv()
+        try:
+            status, seconds, warm, rss = self.conn.recv()
+        except EOFError:
+            self.close()
+            raise RuntimeError(
+                f"{self.engine}: the latency worker stopped before it was ready (its error is "
+                "printed above)"
+            ) from None
         if status == "failed":
             self.close()
             raise RuntimeError(f"{self.engine}: the worker did not start: {seconds}")

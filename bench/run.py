@@ -1,7 +1,12 @@
 """``python -m bench``: every comparison of issue 7 in one run, a table and var/bench/results.json.
 
 Phases (in this order, so the adjustable load caps absorb any overrun of the budget):
-cold start, HTTP throughput, query/match latency, load throughput.
+cold start, HTTP throughput, the deployment (several workers, nginx's cache, the remote
+store), query/match latency, load throughput.
+
+The system tools the chosen phases need (wrk, nginx) are installed by
+``scripts/ensure-bench-deps.sh`` when missing (as root or with sudo); otherwise the run stops
+before it starts, naming them, with exit code 2.
 """
 
 from __future__ import annotations
@@ -10,6 +15,8 @@ import argparse
 import json
 import os
 import platform
+import shutil
+import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -18,13 +25,19 @@ from pathlib import Path
 from typing import Any
 
 from bench import embedding, generate, latency, loads, report, stores, util, virtuoso, web
+from bench.nginx import nginx_binary
+from cckg.core.resources import CHECKOUT
 
-PHASES = ("cold", "http", "latency", "embedding", "load")
+PHASES = ("cold", "http", "deploy", "latency", "embedding", "load")
 ENGINES = ("embedded", "remote", "virtuoso", "rdflib")
 # The servers' own query time limit: above the task cap (the parent stops a task at the cap),
 # since a worker's warm-up and a task's first run read the whole store (the sentence texts:
 # over 8 s at 1e6 on a busy machine).
 SERVER_TIMEOUT_S = 120
+# System tools by phase: (command, the paths it may have outside PATH).
+TOOLS = {"http": ("wrk",), "deploy": ("wrk", "nginx")}
+DEPS_SCRIPT = CHECKOUT / "scripts" / "ensure-bench-deps.sh"
+EXIT_MISSING = 2
 
 
 @dataclass
@@ -127,6 +140,9 @@ def run(cfg: Config, mode: str, seed: int, out: Path) -> dict[str, Any]:
     if "http" in cfg.phases:
         log("HTTP throughput")
         results["http"] = web.http_phase(qstore, cfg.wrk_s, cfg.wrk_runs, log)
+    if "deploy" in cfg.phases:
+        log("deployment: several workers, nginx cache, remote store")
+        results["deploy"] = web.deployment_phase(qstore, cfg.wrk_s, cfg.wrk_runs, log)
     if "latency" in cfg.phases:
         log("latency of named queries and the matcher")
         names = latency.task_names()
@@ -171,6 +187,31 @@ def run(cfg: Config, mode: str, seed: int, out: Path) -> dict[str, Any]:
     return results
 
 
+def missing_tools(phases: tuple[str, ...]) -> list[str]:
+    """The system tools the phases need that this machine lacks."""
+    needed = sorted({tool for phase in phases for tool in TOOLS.get(phase, ())})
+    found = {"wrk": shutil.which("wrk") is not None, "nginx": nginx_binary() is not None}
+    return [tool for tool in needed if not found[tool]]
+
+
+def ensure_tools(phases: tuple[str, ...]) -> None:
+    """Install what is missing (scripts/ensure-bench-deps.sh), or stop with exit code 2."""
+    missing = missing_tools(phases)
+    if not missing:
+        return
+    print(f"bench: installing {', '.join(missing)} ({DEPS_SCRIPT.name})", file=sys.stderr)
+    done = subprocess.run([str(DEPS_SCRIPT)], check=False)  # noqa: S603 (our own script)
+    missing = missing_tools(phases)
+    if done.returncode != 0 or missing:
+        print(
+            f"bench: missing {', '.join(missing)}: install them (apt-get install "
+            f"{' '.join(missing)}, or run {DEPS_SCRIPT.relative_to(CHECKOUT)} as root), or "
+            "leave out the phases that need them (--phases)",
+            file=sys.stderr,
+        )
+        raise SystemExit(EXIT_MISSING)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(
         prog="python -m bench",
@@ -193,6 +234,15 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = ap.parse_args(argv)
     cfg = configure(args)
+    ensure_tools(cfg.phases)
     mode = "quick" if args.quick else ("big" if args.big else "full")
-    results = run(cfg, mode, args.seed, args.out)
+    try:
+        results = run(cfg, mode, args.seed, args.out)
+    except (OSError, RuntimeError, subprocess.SubprocessError) as e:
+        # A server that did not start, a tool that failed: say which, never a traceback.
+        print(
+            f"bench: stopped: {type(e).__name__}: {e} (the servers' logs: {web.LOG_DIR})",
+            file=sys.stderr,
+        )
+        raise SystemExit(1) from None
     print(report.table(results))

@@ -2,4 +2,5 @@
 
 from cckg.cli import main
 
-main()
+if __name__ == "__main__":  # not when a spawned server worker imports this module
+    main()

@@ -79,7 +79,16 @@ def _run_load(
         if write:
             from cckg.core.store import open_store
 
-            store = open_store(settings)
+            try:
+                store = open_store(settings)
+            except OSError as e:  # pyoxigraph: one process may hold an on-disk store
+                click.echo(
+                    f"Cannot open the store at {settings.store_path} for writing; nothing was "
+                    f"written.\n  {e}\n  Another process holds it (a running `cckg serve` or "
+                    "`cckg load`?): load when it has stopped.",
+                    err=True,
+                )
+                sys.exit(EXIT_BAD_INPUT)
         else:
             store = _open_for_context(settings)
         loader = Loader(store, settings.base_iri, quiet=quiet)

@@ -5,7 +5,6 @@ negotiation, reliability)."""
 from __future__ import annotations
 
 import json
-import logging
 import os
 from typing import Any
 
@@ -13,7 +12,7 @@ from flask import Flask
 
 from cckg.core.settings import Settings
 from cckg.core.store import Store, open_store
-from cckg.webapp import errors, i18n, mediation, reliability, security
+from cckg.webapp import edge_cache, errors, i18n, mediation, reliability, security
 from cckg.webapp import store as app_store
 from cckg.webapp.pages import (
     admin,
@@ -44,7 +43,9 @@ BLUEPRINTS = (
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app. ``test_config`` may carry a ready ``CCKG_STORE_OBJECT`` (a Store)."""
+    """Build the app. ``test_config`` may carry a ready ``CCKG_STORE_OBJECT`` (a Store), or
+    ``CCKG_STORE_READ_ONLY`` (open the embedded store read-only: one of several server
+    workers, ``cckg serve --workers N``)."""
     app = Flask(__name__)
     settings = Settings.from_env()
     app.config.from_mapping(
@@ -66,7 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     store: Store | None = app.config.get("CCKG_STORE_OBJECT")
     if store is None:
-        store = open_store(settings)
+        store = open_store(settings, read_only=bool(app.config.get("CCKG_STORE_READ_ONLY")))
     app_store.init_app(app, store)
     app.config["CCKG_DESCRIPTION"] = store.location
 
@@ -82,6 +83,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["local"] = lambda iri: app_store.local_path(str(iri), base)
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
+    edge_cache.init_app(app)  # inside the access log: hits are logged too
     reliability.init_app(app)
-    logging.getLogger("waitress").setLevel(logging.INFO)
     return app

@@ -121,6 +121,22 @@ def _without(g: Graph, s: URIRef) -> Graph:
     return out
 
 
+def _writable(writer: Writer) -> Store:
+    """The writer's store, when it can be written here; a 503 refusal when this server process
+    has it open read-only (one of several workers, ``cckg serve --workers N``)."""
+    store = writer.store
+    assert store is not None
+    if getattr(store, "read_only", False):
+        raise MediationError(
+            N_(
+                "This server cannot publish right now (its data is read-only). "
+                "Please try again later."
+            ),
+            503,
+        )
+    return store
+
+
 def _write(
     writer: Writer, kind: str, data: Graph | None, expected: str | None, route: str, record: str
 ) -> None:
@@ -151,8 +167,7 @@ def _write(
 
 def publish(writer: Writer, sub: dict[str, Any], moderator: str, when: str) -> str:
     """Add (or replace) the submission's public description; its IRI."""
-    store = writer.store
-    assert store is not None
+    store = _writable(writer)
     s = thing_iri(sub, store.base_iri)
     name = iris.graph(GRAPHS[sub["kind"]], store.base_iri)
     with write_lock(store):  # the read of the graph and its write: one step
@@ -165,8 +180,7 @@ def publish(writer: Writer, sub: dict[str, Any], moderator: str, when: str) -> s
 
 def withdraw(writer: Writer, iri: str, kind: str, record: str) -> None:
     """Remove a published submission (its writer erased it with their data)."""
-    store = writer.store
-    assert store is not None
+    store = _writable(writer)
     name = iris.graph(GRAPHS[kind], store.base_iri)
     with write_lock(store):
         current, expected = _stored(store, name)

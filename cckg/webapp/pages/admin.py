@@ -26,7 +26,7 @@ from cckg.core import iris
 from cckg.core.gate.content import digest
 from cckg.core.gate.model import LoadRejectedError, ParsedSource
 from cckg.core.rdf_input import RdfInputError, parse_rdf
-from cckg.core.store import to_rdflib
+from cckg.core.store import EmbeddedStore, to_rdflib
 from cckg.core.writer import (
     CCKG_CONTENT_HASH,
     Origin,
@@ -90,10 +90,24 @@ def _authorise() -> Response | None:
         )
     if not hmac.compare_digest(given.strip().encode(), str(token).encode()):
         return _error(403, "the token is not valid for writes")
+    store = get_store()
+    if isinstance(store, EmbeddedStore) and store.read_only:
+        return _error(
+            503,
+            "this server has the store open read-only (one of several workers): writes "
+            "need `cckg serve --workers 1`, or a remote store",
+        )
     limit = int(current_app.config.get("CCKG_ADMIN_MAX_BYTES", DEFAULT_MAX_BYTES))
     if request.content_length is not None and request.content_length > limit:
         return _error(413, f"the body is larger than {limit} bytes")
     return None
+
+
+@bp.after_request
+def _never_cache(response: Response) -> Response:
+    """Admin answers may carry the private graph: no cache, shared or not, may keep them."""
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 # ---------------------------------------------------------------- shared write path

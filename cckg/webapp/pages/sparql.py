@@ -46,7 +46,7 @@ from cckg.core.query_jobs import (
 from cckg.core.query_pool import QueryPool
 from cckg.core.store import Store
 from cckg.core.store.runners import PoolRunner
-from cckg.webapp import caching
+from cckg.webapp import caching, edge_cache
 from cckg.webapp.errors import TextError
 from cckg.webapp.sparql_guard import QueryInfo, scan
 from cckg.webapp.store import get_runner, get_store, public_graphs
@@ -391,15 +391,30 @@ def _answer(query: str, params: MultiDict[str, str]) -> Response:
         form=info.form or "SELECT",
         max_bytes=int(current_app.config.get("CCKG_SPARQL_MAX_BYTES", DEFAULT_MAX_BYTES)),
     )
+    volatile = VOLATILE.search(query) is not None
+    # The store version gives the answer's validators. An embedded store knows it at no cost;
+    # a remote store is asked only after the query succeeded (a store too slow to answer must
+    # not hold the request longer than the time limit), or to answer a revalidation.
+    embedded = store.generation is not None
+    conditional = bool(request.if_none_match or request.if_modified_since)
+    version = _version() if not volatile and (embedded or conditional) else None
+    validators = _Validators(version, repr(job)) if version is not None else None
+    if validators is not None and caching.not_modified(validators.etag, validators.version):
+        return validators.apply(Response(status=304))
     # Identical queries on an unchanged store give identical bodies: answer repeats (dashboards,
     # example queries, crawlers) from a per-version cache instead of the engine. The version is
-    # asked once per request, so a write through any worker of a shared store is seen.
-    cacheable = not VOLATILE.search(query)
-    results = caching.body_cache("sparql") if cacheable else None
-    key = (caching.store_version().tag, repr(job)) if cacheable else ()
+    # asked once per request (one small query on a remote store), so a write through any
+    # worker of a shared store is seen.
+    if version is None and not volatile:
+        version = _version()
+        validators = _Validators(version, repr(job)) if version is not None else None
+    results = caching.body_cache("sparql") if version is not None else None
+    tag = version.tag if version is not None else ""
+    key = (tag, repr(job))
     hit = results.get(key) if results is not None else None
     if hit is not None:
-        return _result_response(hit.body, hit.content_type, dict(hit.headers))
+        edge_cache.mark(tag)
+        return _result_response(hit.body, hit.content_type, dict(hit.headers), validators)
     started = time.monotonic()
     outcome = get_runner().run(job, timeout)
     log.info(
@@ -421,14 +436,59 @@ def _answer(query: str, params: MultiDict[str, str]) -> Response:
         )
     if results is not None and len(outcome.body) <= RESULT_CACHE_MAX_BODY:
         results.put(key, outcome.body, outcome.media_type, tuple(headers.items()))
-    return _result_response(outcome.body, outcome.media_type, headers)
+        edge_cache.mark(tag)
+    if validators is None and not volatile:
+        version = _version()
+        validators = _Validators(version, repr(job)) if version is not None else None
+    return _result_response(outcome.body, outcome.media_type, headers, validators)
 
 
-def _result_response(body: bytes, media_type: str, headers: dict[str, str]) -> Response:
+def _result_response(
+    body: bytes,
+    media_type: str,
+    headers: dict[str, str],
+    validators: _Validators | None = None,
+) -> Response:
     resp = Response(body, status=200, content_type=media_type)
     resp.vary.add("Accept")
     resp.headers.update(headers)
-    return resp
+    if validators is None:  # a volatile query (RAND, NOW…): every run differs
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
+    return validators.apply(resp)
+
+
+class _Validators:
+    """ETag, Last-Modified and Cache-Control of one query's answer on one store version.
+
+    Shared caches (the proxy of docs/deployment.md) may keep it ``CCKG_SPARQL_MAX_AGE_S``
+    seconds (default 30), then revalidate: the ETag changes with the store version, so an
+    unchanged store answers 304 without running the query. A write is seen through such a cache
+    at most max-age + ``CCKG_VERSION_TTL_S`` seconds later (the time other workers take to
+    notice it)."""
+
+    def __init__(self, version: caching.StoreVersion, job_key: str):
+        self.version = version
+        self.etag = caching.etag_for(version, "sparql", job_key)
+
+    def apply(self, resp: Response) -> Response:
+        resp.set_etag(self.etag, weak=True)
+        if self.version.last_modified is not None:
+            resp.last_modified = self.version.last_modified
+        resp.vary.add("Accept")
+        resp.cache_control.public = True
+        resp.cache_control.max_age = int(current_app.config.get("CCKG_SPARQL_MAX_AGE_S", 30))
+        return resp
+
+
+def _version() -> caching.StoreVersion | None:
+    """The store version the answer's validators derive from; None when the store cannot
+    say (the answer is then sent without validators, and the query still runs)."""
+    try:
+        return caching.store_version()
+    except Exception as e:
+        log.warning("sparql: no store version for validators: %s", e)
+        return None
 
 
 def _failure_response(outcome: QueryOutcome, timeout: float) -> Response:
