@@ -7,6 +7,7 @@ The store writes the difference to the stored graphs by one bulk load, one updat
 from __future__ import annotations
 
 import io
+import itertools
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -278,15 +279,15 @@ class EmbeddedStore:
         """N-Quads of the given graphs; None means everything, the private part included."""
         buf = io.BytesIO()
         if graphs is None:
-            self._store.dump(buf, format=ox.RdfFormat.N_QUADS)
-            if self._private is not None:
-                self._private.dump(buf, format=ox.RdfFormat.N_QUADS)
+            for source in (self._store, self._private):
+                if source is not None:
+                    _write_nquads(source.quads_for_pattern(None, None, None), buf)
         else:
             for g in graphs:
                 source = self._private if g == self._private_name else self._store
                 if source is not None:  # quads, not dump(from_graph=…), which drops the name
                     quads = source.quads_for_pattern(None, None, None, ox.NamedNode(str(g)))
-                    ox.serialize(quads, buf, format=ox.RdfFormat.N_QUADS)
+                    _write_nquads(quads, buf)
         return buf.getvalue()
 
     def backup(self, target: Path) -> None:
@@ -329,3 +330,15 @@ def _finish_interrupted_write(path: Path) -> None:
     finally:
         store.flush()
         del store
+
+
+DUMP_BATCH = 5000  # quads per serialize call
+
+
+def _write_nquads(quads: Iterable[ox.Quad], buf: io.BytesIO) -> None:
+    """N-Quads in batches: one ``dump``/``serialize`` call holds the GIL until it is done (a
+    568k-quad dump stalled every other request thread of the web server for seconds); between
+    batches the other threads run. N-Quads is one line per quad, so the batches concatenate."""
+    it = iter(quads)
+    while batch := list(itertools.islice(it, DUMP_BATCH)):
+        ox.serialize(batch, buf, format=ox.RdfFormat.N_QUADS)
