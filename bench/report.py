@@ -130,7 +130,7 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def table(results: dict[str, Any]) -> str:
-    """The human-readable report."""
+    """The human-readable report: one section per phase that ran, then the targets."""
     lines: list[str] = []
     env = results["environment"]
     lines.append(
@@ -142,6 +142,32 @@ def table(results: dict[str, Any]) -> str:
     if env["loadavg_start"][0] > 1.0:
         lines.append("  WARNING: the machine was busy when the run started; figures are noisy.")
     lines.append("")
+    for section in (_loads, _latency, _http, _embedding):
+        lines.extend(section(results))
+    deploy = results.get("deploy")
+    if deploy:
+        lines.extend(_deploy_lines(deploy))
+    cold = results.get("cold_start")
+    if cold:
+        lines.append(
+            f"4. Cold start: cckg serve until GET /health 200 on the {results['query_size']} store:"
+            f" {cold['seconds']:.2f} s (median of {len(cold['runs'])}: "
+            f"{', '.join(f'{x:.2f}' for x in cold['runs'])})"
+        )
+        lines.append("")
+    targets = results.get("targets", [])
+    misses = [t for t in targets if t["verdict"] == "MISS"]
+    passes = [t for t in targets if t["verdict"] == "PASS"]
+    lines.append(f"Targets: {len(passes)} PASS, {len(misses)} MISS, ratio = measured / target")
+    for t in targets:
+        shown = _v(t) if t["verdict"] != "n/a" else ""
+        lines.append(f"  {t['verdict']:<5} {t['target']}  {shown}")
+    return "\n".join(lines)
+
+
+def _loads(results: dict[str, Any]) -> list[str]:
+    """Section 1: validated load and the bare parsers, per size."""
+    lines: list[str] = []
     if results.get("loads"):
         lines.append("1. Load throughput: triples/s (median of n runs) and peak RSS of the process")
         head = f"{'size':>6} {'triples':>10}  {'validated: cckg load FILE':<44} "
@@ -157,6 +183,12 @@ def table(results: dict[str, Any]) -> str:
                 f"{_load_cell(row.get('fast_shacl'))}"
             )
         lines.append("")
+    return lines
+
+
+def _latency(results: dict[str, Any]) -> list[str]:
+    """Section 2: named queries and the matcher per engine, with verdicts."""
+    lines: list[str] = []
     lat = results.get("latency")
     if lat:
         engines = [e for e in ("embedded", "remote", "virtuoso", "rdflib") if e in lat]
@@ -201,6 +233,12 @@ def table(results: dict[str, Any]) -> str:
             firsts = [_n(lat[e]["tasks"].get(name, {}).get("first_ms")) for e in engines]
             lines.append(f"     {name:<40} {' / '.join(firsts)}")
         lines.append("")
+    return lines
+
+
+def _http(results: dict[str, Any]) -> list[str]:
+    """Section 3: /sparql and linked-data throughput over HTTP."""
+    lines: list[str] = []
     http = results.get("http")
     if http:
         lines.append(
@@ -246,6 +284,12 @@ def table(results: dict[str, Any]) -> str:
             if rps:
                 lines.append(f"   {label:<30} cckg serve {_n(rps)}")
         lines.append("")
+    return lines
+
+
+def _embedding(results: dict[str, Any]) -> list[str]:
+    """Section 5: the cost of the sentence index."""
+    lines: list[str] = []
     emb = results.get("embedding")
     if emb:
         lines.append("5. Embedding cost: the sentence index of a store with no cached vector")
@@ -261,25 +305,7 @@ def table(results: dict[str, Any]) -> str:
                 f"{r['per_sentence_ms']} ms each; all: {total}; load average {r['loadavg'][0]:.2f}"
             )
         lines.append("")
-    deploy = results.get("deploy")
-    if deploy:
-        lines.extend(_deploy_lines(deploy))
-    cold = results.get("cold_start")
-    if cold:
-        lines.append(
-            f"4. Cold start: cckg serve until GET /health 200 on the {results['query_size']} store:"
-            f" {cold['seconds']:.2f} s (median of {len(cold['runs'])}: "
-            f"{', '.join(f'{x:.2f}' for x in cold['runs'])})"
-        )
-        lines.append("")
-    targets = results.get("targets", [])
-    misses = [t for t in targets if t["verdict"] == "MISS"]
-    passes = [t for t in targets if t["verdict"] == "PASS"]
-    lines.append(f"Targets: {len(passes)} PASS, {len(misses)} MISS, ratio = measured / target")
-    for t in targets:
-        shown = _v(t) if t["verdict"] != "n/a" else ""
-        lines.append(f"  {t['verdict']:<5} {t['target']}  {shown}")
-    return "\n".join(lines)
+    return lines
 
 
 def _deploy_lines(deploy: dict[str, Any]) -> list[str]:
