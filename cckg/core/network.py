@@ -175,6 +175,22 @@ def layout(
     }
 
 
+# networkx lays out 500 nodes or more with scipy's sparse matrices (not a dependency), and a
+# force layout of thousands of cities in a request would take seconds anyway.
+SPRING_MAX_NODES = 500
+
+
+def _sunflower(component: nx.Graph, nodes: list[str]) -> dict[str, tuple[float, float]]:
+    """Nodes on a sunflower spiral, the most connected at the centre: deterministic, even
+    spacing, no dependency; for components too large for the spring layout."""
+    ranked = sorted(nodes, key=lambda n: (-component.degree(n), n))
+    golden = math.pi * (3 - math.sqrt(5))
+    return {
+        n: (math.sqrt(i + 0.5) * math.cos(i * golden), math.sqrt(i + 0.5) * math.sin(i * golden))
+        for i, n in enumerate(ranked)
+    }
+
+
 def _component_layout(component: nx.Graph, side: float) -> dict[str, tuple[float, float]]:
     """One connected component laid out in a ``side`` × ``side`` square."""
     nodes = sorted(component.nodes)
@@ -182,10 +198,13 @@ def _component_layout(component: nx.Graph, side: float) -> dict[str, tuple[float
         return {nodes[0]: (side / 2, side / 2)}
     if len(nodes) == 2:
         return {nodes[0]: (0.0, side / 2), nodes[1]: (side, side / 2)}
-    ordered = nx.Graph()
-    ordered.add_nodes_from(nodes)
-    ordered.add_edges_from(sorted((min(a, b), max(a, b)) for a, b in component.edges))
-    raw = nx.spring_layout(ordered, seed=SEED, iterations=150)
+    if len(nodes) >= SPRING_MAX_NODES:
+        raw = _sunflower(component, nodes)
+    else:
+        ordered = nx.Graph()
+        ordered.add_nodes_from(nodes)
+        ordered.add_edges_from(sorted((min(a, b), max(a, b)) for a, b in component.edges))
+        raw = nx.spring_layout(ordered, seed=SEED, iterations=150)
     xs = [p[0] for p in raw.values()]
     ys = [p[1] for p in raw.values()]
     x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)

@@ -102,3 +102,24 @@ def test_csv_tables():
     assert ab["sourceLabel"].startswith("'")  # never a spreadsheet formula
     nodes = list(csv.DictReader(io.StringIO(net.nodes_csv(g, {}))))
     assert {r["id"]: r["degree"] for r in nodes}[C] == "3"
+
+
+def test_a_component_too_large_for_the_spring_layout_is_laid_out_without_scipy():
+    # 10^6-triple data has components of thousands of cities; networkx's spring layout needs
+    # scipy from 500 nodes on, which is not a dependency (it failed with a 500 on /network).
+    graph = nx.barabasi_albert_graph(size := net.SPRING_MAX_NODES + 100, 2, seed=1)
+    graph = nx.relabel_nodes(graph, {n: f"city-{n:04d}" for n in graph})
+    positions = net.layout(graph, 800, 600)
+    assert len(positions) == size
+    assert positions == net.layout(graph, 800, 600)  # deterministic
+    assert len(set(positions.values())) == size  # no two cities on one spot
+    hub = max(graph, key=graph.degree)
+    centre = (
+        sum(x for x, _ in positions.values()) / size,
+        sum(y for _, y in positions.values()) / size,
+    )
+    leaf = min(graph, key=graph.degree)
+    dist = lambda n: (positions[n][0] - centre[0]) ** 2 + (positions[n][1] - centre[1]) ** 2  # noqa: E731
+    assert dist(hub) < dist(leaf)  # the most connected city in the middle
+    for x, y in positions.values():
+        assert 0 <= x <= 800 and 0 <= y <= 600
