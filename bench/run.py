@@ -92,6 +92,15 @@ def _log_factory(started: float):
     return log
 
 
+def _choices(text: str, allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
+    """A comma-separated option's values, each one of ``allowed`` (else exit with a message)."""
+    chosen = tuple(v.strip() for v in text.split(",") if v.strip())
+    unknown = set(chosen) - set(allowed)
+    if unknown:
+        raise SystemExit(f"unknown {what}(s): {', '.join(sorted(unknown))}; use {allowed}")
+    return chosen
+
+
 def configure(args: argparse.Namespace) -> Config:
     cfg = QUICK if args.quick else FULL
     if args.big:
@@ -100,17 +109,9 @@ def configure(args: argparse.Namespace) -> Config:
         cap = args.load_cap if args.load_cap > 0 else None
         cfg = replace(cfg, load=replace(cfg.load, cap_s=cap))
     if args.phases:
-        chosen = tuple(p.strip() for p in args.phases.split(",") if p.strip())
-        unknown = set(chosen) - set(PHASES)
-        if unknown:
-            raise SystemExit(f"unknown phase(s): {', '.join(sorted(unknown))}; use {PHASES}")
-        cfg = replace(cfg, phases=chosen)
+        cfg = replace(cfg, phases=_choices(args.phases, PHASES, "phase"))
     if args.engines:
-        engines = tuple(e.strip() for e in args.engines.split(",") if e.strip())
-        unknown = set(engines) - set(ENGINES)
-        if unknown:
-            raise SystemExit(f"unknown engine(s): {', '.join(sorted(unknown))}; use {ENGINES}")
-        cfg = replace(cfg, engines=engines)
+        cfg = replace(cfg, engines=_choices(args.engines, ENGINES, "engine"))
     if args.query_size:
         cfg = replace(cfg, query_size=generate.parse_size(args.query_size))
     return cfg

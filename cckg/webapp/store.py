@@ -17,7 +17,15 @@ from cckg.core.matching import Matcher
 from cckg.core.query_jobs import DEFAULT_MAX_BYTES, QueryJob
 from cckg.core.search import SearchIndex
 from cckg.core.search.service import SearchService
-from cckg.core.store import Row, Store, close_scope, open_scope, solutions, to_rdflib
+from cckg.core.store import (
+    Row,
+    Store,
+    close_scope,
+    open_scope,
+    solutions,
+    to_rdflib,
+    version_scope,
+)
 from cckg.core.store.runners import QueryRunner, runner_for
 from cckg.webapp.reliability import claim_heavy_slot
 
@@ -93,9 +101,10 @@ def get_search_index(app: Flask | None = None) -> SearchIndex:
             if service is None:
                 service = SearchService(get_store(app), semantic=matcher.semantic_index)
                 app.extensions[SEARCH] = service
-    if not service.ready():  # a build of seconds: it takes a heavy slot, as a query would
-        claim_heavy_slot()
-    return service.index()
+    with version_scope():  # one version asked for both the check and the index
+        if not service.ready():  # a build of seconds: it takes a heavy slot, as a query would
+            claim_heavy_slot()
+        return service.index()
 
 
 def forget_derived(app: Flask) -> None:
