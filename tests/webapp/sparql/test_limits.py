@@ -40,12 +40,15 @@ from tests.webapp.sparql.support import (
 
 @pytest.mark.slow
 def test_timeout_is_503_while_other_requests_are_answered(live_server, app):
+    # Unbounded, SLOW_QUERY runs for hours: any bound far above the limit proves the cut, and
+    # a limit of 6 s leaves a busy machine room to answer the other requests meanwhile.
     outcome: dict = {}
 
     def slow() -> None:
         t0 = time.monotonic()
-        outcome["response"] = sparql_get(live_server, SLOW_QUERY, timeout="2")
-        outcome["seconds"] = time.monotonic() - t0
+        outcome["response"] = sparql_get(live_server, SLOW_QUERY, timeout="6")
+        outcome["ended"] = time.monotonic()
+        outcome["seconds"] = outcome["ended"] - t0
 
     pool = pool_for(app)
     assert sparql_get(live_server, "ASK {}")[0] == 200  # workers are up
@@ -53,21 +56,19 @@ def test_timeout_is_503_while_other_requests_are_answered(live_server, app):
     thread = threading.Thread(target=slow)
     thread.start()
     time.sleep(0.4)  # the slow query is running in a worker now
-    fast = []
     for _ in range(3):
-        t0 = time.monotonic()
         status, _, body = http_call(f"{live_server}/health")
         assert status == 200
         status, _, body = sparql_get(live_server, "ASK { ?s ?p ?o }")
         assert status == 200 and json.loads(body)["boolean"] is True
-        fast.append(time.monotonic() - t0)
-    thread.join(30)
+    answered = time.monotonic()
+    thread.join(120)
     status, headers, body = outcome["response"]
     assert status == 503
-    assert body == b"query exceeded the 2 s time limit\n"
-    assert headers["Retry-After"] == "2"
-    assert 1.9 <= outcome["seconds"] < 4.0, outcome["seconds"]
-    assert max(fast) < 1.5, fast
+    assert body == b"query exceeded the 6 s time limit\n"
+    assert headers["Retry-After"] == "6"
+    assert 5.9 <= outcome["seconds"] < 60, outcome["seconds"]
+    assert answered < outcome["ended"]  # the others were answered while it ran
     assert pool.killed == killed_before + 1
     # the killed worker is gone and replaced: the endpoint keeps answering
     deadline = time.monotonic() + 10
@@ -269,7 +270,7 @@ def test_client_can_only_lower_the_time_limit(demo_store):
         r = tight.test_client().get("/sparql", query_string={"query": SLOW_QUERY, "timeout": "60"})
         elapsed = time.monotonic() - t0
         assert r.status_code == 503 and r.data == b"query exceeded the 1 s time limit\n"
-        assert elapsed < 3.5, elapsed  # includes starting the worker
+        assert elapsed < 60, elapsed  # unbounded, the query runs for hours
     finally:
         close_pool(tight)
 
