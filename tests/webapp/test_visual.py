@@ -87,6 +87,27 @@ def test_map_zoom_splits_clusters_and_keeps_filters(client):
     assert 'data-zoom="4"' in zoomed.get_data(as_text=True)
 
 
+def test_map_list_is_capped_and_the_markers_still_count_everything(client, demo_store, monkeypatch):
+    from cckg.webapp.pages import geo
+
+    expected = located(demo_store, "Solution")
+    monkeypatch.setattr(geo, "MAX_LISTED", 5)
+    html = client.get("/map?kind=solution&lang=en&_cap=5").get_data(as_text=True)
+    listed = re.findall(r'class="map-card" data-iri="([^"]+)"', html)
+    assert len(listed) == 5 < len(expected) and set(listed) <= expected
+    assert 'id="map-list-more"' in html and f"5 of {len(expected)} things" in html
+    drawn = markers(html)
+    assert sum(n for n, _ in drawn) == len(expected)  # every solution still has its marker
+    assert sorted(m for _, ms in drawn for m in ms) == sorted(listed)  # cards only for listed
+    # a marker at one place that the list does not hold links to the place's page instead
+    anchors = set(re.findall(r'<li id="(p-[^"]+)"', html))
+    for href in re.findall(r'<a href="([^"]+)" class="marker', html):
+        assert not href.startswith("#") or href[1:] in anchors, href
+    assert any(h.startswith("/id/") for h in re.findall(r'<a href="([^"]+)" class="marker', html))
+    uncapped = client.get("/map?kind=solution&lang=en").get_data(as_text=True)
+    assert 'id="map-list-more"' not in uncapped
+
+
 @pytest.mark.parametrize(
     "url",
     ["/map?z=0", "/map?z=x", "/map?z=99", "/map?z=2&at=nowhere", "/map?z=2&at=200,0",
@@ -190,6 +211,31 @@ def test_network_filters(client):
     assert all("2017" in row["years"].split() for row in edges)
     nodes = client.get("/network.csv?table=nodes").get_data(as_text=True).splitlines()
     assert nodes[0] == "id,label,activity,degree,focus"
+
+
+def test_network_draws_the_strongest_links_when_there_are_too_many(client, demo_store, monkeypatch):
+    from cckg.webapp.pages import network
+
+    _, pairs = expected_network(demo_store)
+    every = nx.read_graphml(io.BytesIO(client.get("/network.graphml").data))
+    weights = sorted((d["weight"] for *_, d in every.edges(data=True)), reverse=True)
+    monkeypatch.setattr(network, "MAX_LINKS", 10)
+    html = client.get("/network?lang=en&_cap=10").get_data(as_text=True)
+    drawn = re.findall(r'<a href="#(e-[^"]+)" class="edge', html)
+    assert len(drawn) == 10 < len(pairs)
+    assert all(f'<tr id="{anchor}">' in html for anchor in drawn)
+    assert html.count("<tr id=") == 10
+    assert f"10 strongest of {len(pairs)} links" in html
+    shown = [int(w) for w in re.findall(r'<tr id="e-[^"]+"><td>.*?</td><td>(\d+)</td>', html)]
+    assert sorted(shown, reverse=True) == weights[:10]
+    cy = client.get("/network.json?_cap=10").get_json()["elements"]
+    assert len(cy["edges"]) == 10
+    ends = {e["data"][k] for e in cy["edges"] for k in ("source", "target")}
+    assert {n["data"]["id"] for n in cy["nodes"]} == ends
+    # the exports keep every link
+    assert nx.read_graphml(
+        io.BytesIO(client.get("/network.graphml?_cap=10").data)
+    ).number_of_edges() == len(pairs)
 
 
 @pytest.mark.parametrize(

@@ -73,13 +73,17 @@ def merge_overlapping(
             for j in range(i + 1, len(out)):
                 a, b = out[i], out[j]
                 if math.hypot(a.x - b.x, a.y - b.y) < radius(a.count) + radius(b.count) + gap:
-                    members = sorted(a.members + b.members, key=lambda m: m.key)
-                    x = sum(m.x for m in members) / len(members)
-                    y = sum(m.y for m in members) / len(members)
-                    out[i] = Cluster(x, y, members)
+                    # the mean of the members, weighted: no pass over them (at 1e6 triples a
+                    # cluster holds tens of thousands); they are put in order once, below
+                    n = a.count + b.count
+                    x = (a.x * a.count + b.x * b.count) / n
+                    y = (a.y * a.count + b.y * b.count) / n
+                    out[i] = Cluster(x, y, a.members + b.members)
                     del out[j]
                     merged = True
                     break
             if merged:
                 break
+    for c in out:
+        c.members.sort(key=lambda m: m.key)
     return sorted(out, key=lambda c: (c.y, c.x))

@@ -11,6 +11,7 @@ outline alone (cached by browsers), drawn under the markers."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -21,6 +22,7 @@ from werkzeug.wrappers import Response as ResponseBase
 from cckg.core.focus import FOCUS_AREAS, focus_iri
 from cckg.core.geo import Marker, grid_clusters, merge_overlapping
 from cckg.core.search import FACETS, SearchError
+from cckg.webapp.caching import memo
 from cckg.webapp.errors import WebError
 from cckg.webapp.geodata import (
     MAP_HEIGHT,
@@ -40,6 +42,9 @@ bp = Blueprint("geo", __name__)
 
 MAX_ZOOM = 32
 CELL = 34.0  # cluster grid, in screen units of the full-width map
+# Things in the list beside the map. At 1e6 triples an unfiltered map holds 76k: listing all
+# made a 30 MB page that took 15 s. The markers show all; the GeoJSON export holds them all.
+MAX_LISTED = 500
 
 
 @dataclass
@@ -110,7 +115,12 @@ def _anchor(iri: str) -> str:
     return "p-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in tail)
 
 
-def _markers(items: list[Item], a: MapArgs, labels: dict[str, str]) -> list[dict[str, Any]]:
+def _markers(
+    items: list[Item], a: MapArgs, label: Callable[[str], str], listed: set[str]
+) -> list[dict[str, Any]]:
+    """The clusters in view. A marker or a cluster at one place links to its entry in the list
+    when the list holds it (``listed``: IRIs of things and places), else to its page."""
+    base = get_store().base_iri
     frame = world_frame()
     x0, y0, w, h = _viewbox(a)
     pad = CELL / a.zoom
@@ -131,7 +141,8 @@ def _markers(items: list[Item], a: MapArgs, labels: dict[str, str]) -> list[dict
         one_place = len(places) == 1
         if one_place or a.zoom >= MAX_ZOOM:
             first = by_iri[c.members[0].key]
-            href = "#" + _anchor(_place_key(first) if c.count > 1 else first.iri)
+            target = _place_key(first) if c.count > 1 else first.iri
+            href = "#" + _anchor(target) if target in listed else local_path(target, base)
         else:
             zoom = min(MAX_ZOOM, a.zoom * 4)
             href = _url(a, z=zoom, at=f"{c.lon:.4f},{c.lat:.4f}")
@@ -143,48 +154,56 @@ def _markers(items: list[Item], a: MapArgs, labels: dict[str, str]) -> list[dict
                 "count": c.count,
                 "focus": c.group or "none",
                 "href": href,
-                "zooms": not href.startswith("#"),
-                "members": [m.key for m in c.members],
-                "label": labels.get(c.members[0].key, "") if c.count == 1 else "",
+                "zooms": not one_place and a.zoom < MAX_ZOOM,
+                "members": [m.key for m in c.members if m.key in listed],
+                "label": label(c.members[0].key) if c.count == 1 else "",
             }
         )
     return out
 
 
-def _groups(items: list[Item], index: Any, lang: str) -> list[dict[str, Any]]:
-    """The list beside the map: things grouped by the place they are drawn at."""
+def _groups(items: list[Item], index: Any, lang: str) -> tuple[list[dict[str, Any]], int, int]:
+    """The list beside the map: things grouped by the place they are drawn at, places in name
+    order, up to ``MAX_LISTED`` things; with the number of places and of things listed."""
     base = get_store().base_iri
     kinds = {k: kind_name(k) for k in {i.kind for i in items}}
     groups: dict[str, list[Item]] = {}
     for item in items:
         groups.setdefault(_place_key(item), []).append(item)
+    places = sorted(((index.label(p, lang), p) for p in groups), key=lambda lp: lp[0].casefold())
     out = []
-    for place, members in groups.items():
-        label = index.label(place, lang)
-        entries = sorted(
-            (
-                {
-                    "iri": i.iri,
-                    "anchor": _anchor(i.iri),
-                    "label": index.label(i.iri, lang),
-                    "url": local_path(i.iri, base),
-                    "kind": kinds[i.kind],
-                    "focus": i.focus or "none",
-                    "year": i.year,
-                }
-                for i in members
-            ),
-            key=lambda e: e["label"].casefold(),
-        )
+    listed = 0
+    for label, place in places:
+        if listed >= MAX_LISTED:
+            break
+        members = sorted(
+            ((index.label(i.iri, lang), i) for i in groups[place]), key=lambda e: e[0].casefold()
+        )[: MAX_LISTED - listed]
+        listed += len(members)
+        entries = [
+            {
+                "iri": i.iri,
+                "anchor": _anchor(i.iri),
+                "label": text,
+                "url": local_path(i.iri, base),
+                "kind": kinds[i.kind],
+                "focus": i.focus or "none",
+                "year": i.year,
+            }
+            for text, i in members
+        ]
         out.append(
             {
+                "place": place,
                 "anchor": _anchor(place),
                 "label": label,
                 "url": local_path(place, base),
                 "items": entries,
+                "count": len(groups[place]),
             }
         )
-    return sorted(out, key=lambda g: g["label"].casefold())
+    out.sort(key=lambda g: g["label"].casefold())
+    return out, len(groups), listed
 
 
 def focus_legend(lang: str) -> list[tuple[str, str]]:
@@ -194,12 +213,17 @@ def focus_legend(lang: str) -> list[tuple[str, str]]:
     return [(s, index.label(focus_iri(s, base), lang)) for s in FOCUS_AREAS]
 
 
+def _facets(index: Any, a: MapArgs) -> dict[str, list[tuple[str, int]]]:
+    return index.search(a.q, a.filters, page_size=1).facets
+
+
 def _facet_options(index: Any, a: MapArgs, lang: str) -> dict[str, list[dict[str, Any]]]:
     """The values of the facets the map's form offers, with counts for the current filters."""
-    result = index.search(a.q, a.filters, page_size=1)
+    # counting the facets of 76k things took 3 s at 1e6 triples: kept per filter and version
+    facets = memo("map:facets", (a.q, tuple(sorted(a.filters.items()))), lambda: _facets(index, a))
     out = {}
     for name in ("kind", "theme", "country", "region", "year"):
-        values = result.facets.get(name) or []
+        values = facets.get(name) or []
         chosen = a.filters.get(name, "")
         options = []
         for value, n in values:
@@ -234,6 +258,8 @@ def _render_map(a: MapArgs) -> str:
         raise WebError(str(e)) from e
     lang = current_lang()
     items, unplaced = located(index, hits)
+    groups, places, listed = _groups(items, index, lang)
+    in_list = {g["place"] for g in groups} | {e["iri"] for g in groups for e in g["items"]}
     x0, y0, w, h = _viewbox(a)
     geojson_args = {"q": a.q, **a.filters, "format": "geojson"}
     return render_template(
@@ -244,8 +270,10 @@ def _render_map(a: MapArgs) -> str:
         height=MAP_HEIGHT,
         stroke=round(0.6 / a.zoom, 3),
         label_size=round(10 / a.zoom, 2),
-        markers=_markers(items, a, {i.iri: index.label(i.iri, lang) for i in items}),
-        groups=_groups(items, index, lang),
+        markers=_markers(items, a, lambda iri: index.label(iri, lang), in_list),
+        groups=groups,
+        places=places,
+        listed=listed,
         total=len(hits),
         placed=len(items),
         unplaced=unplaced,

@@ -11,6 +11,7 @@ networkx, Gephi, Cytoscape) and ``/network.csv?table=edges|nodes``."""
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,10 @@ from cckg.webapp.store import get_search_index, get_store, local_path
 bp = Blueprint("network", __name__)
 
 WIDTH, HEIGHT = 1000.0, 640.0
+# Links drawn and listed on /network and in /network.json: the strongest ones. At 1e6 triples
+# the network has 47k links; drawing and listing them all took 8-10 s a page (and no one can
+# read them). The GraphML and CSV exports hold them all.
+MAX_LINKS = 1000
 RELATION_NAMES = {
     "solution": N_("transferred solution"),
     "partner": N_("partner city of a project idea"),
@@ -121,6 +126,18 @@ def graph_for(a: NetworkArgs, width: float = WIDTH, height: float = HEIGHT) -> n
 
     key = f"network:{a.year_text}:{','.join(a.relations)}:{a.city or ''}:{width}x{height}"
     return cached(key, compute)
+
+
+def strongest(graph: nx.Graph, limit: int | None = None) -> nx.Graph:
+    """``graph`` itself, or when it has more than ``limit`` (``MAX_LINKS``) links, the view
+    of its ``limit`` strongest links (by weight; ties by the cities' IRIs) and their cities."""
+    limit = MAX_LINKS if limit is None else limit
+    if graph.number_of_edges() <= limit:
+        return graph
+    chosen = heapq.nlargest(
+        limit, graph.edges(data="weight"), key=lambda e: (e[2], str(e[0]), str(e[1]))
+    )
+    return graph.edge_subgraph((a, b) for a, b, _ in chosen)
 
 
 def labels_for(graph: nx.Graph, lang: str) -> dict[str, str]:
@@ -211,7 +228,8 @@ def network_page() -> Response:
 
 def _render_network(a: NetworkArgs) -> str:
     lang = current_lang()
-    graph = graph_for(a)
+    whole = graph_for(a)
+    graph = strongest(whole)
     labels = labels_for(graph, lang)
     drawn = view(graph, labels)
     edges_by_weight = sorted(drawn["edges"], key=lambda e: (-e["weight"], e["source_label"]))
@@ -219,6 +237,8 @@ def _render_network(a: NetworkArgs) -> str:
         "network.html",
         args=a,
         net=drawn,
+        total_nodes=whole.number_of_nodes(),
+        total_edges=whole.number_of_edges(),
         table=edges_by_weight,
         width=WIDTH,
         height=HEIGHT,
@@ -238,7 +258,7 @@ def network_json() -> Response:
     """The graph for Cytoscape.js: elements with the server's positions and the evidence."""
     a = network_args()
     lang = current_lang()
-    graph = graph_for(a)
+    graph = strongest(graph_for(a))
     drawn = view(graph, labels_for(graph, lang))
     nodes = [
         {
