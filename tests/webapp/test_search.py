@@ -296,3 +296,21 @@ def test_search_on_a_remote_store(oxigraph_server, demo_store, tmp_path, monkeyp
     local = SearchService(demo_store).index()
     assert set(index.docs) == set(local.docs)
     assert index.search("Colonia").hits[0].doc.iri.endswith("/id/city/2886242")
+
+
+def test_browsing_is_kept_per_filter_and_callers_cannot_change_it(app):
+    from cckg.webapp.store import get_search_index
+
+    with app.test_request_context("/"):
+        index = get_search_index()
+    first = index.search("", {"kind": "solution"}, page_size=5)
+    hits = index.matches("", {"kind": "solution"})
+    assert [h.doc.iri for h in hits[:5]] == [h.doc.iri for h in first.hits]
+    hits.clear()  # the caller's copy
+    again = index.search("", {"kind": "solution"}, page_size=5)
+    assert again.total == first.total > 5 and again.facets == first.facets
+    assert len(index.matches("", {"kind": "solution"})) == first.total
+    # a filter gives its own list, with the facet counts of that list
+    german = index.search("", {"kind": "solution", "country": "de"}, page_size=1)
+    assert 0 < german.total < first.total
+    assert sum(n for _, n in german.facets["kind"]) == german.total

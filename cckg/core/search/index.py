@@ -10,8 +10,9 @@ and countries only with ``kind=city``/``country``), solutions first, by label.
 
 from __future__ import annotations
 
+import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -74,6 +75,15 @@ class BuildReport:
     seconds: float = 0.0
 
 
+# Filter combinations whose browsing list and facet counts are kept (least recently used out):
+# browsing without query words walks every document, 1-3 s at 1e6 triples, and the map, the
+# dashboard and the first search page all browse the same few filters.
+BROWSE_MEMO = 32
+
+
+Facets = dict[str, list[tuple[str, int]]]  # facet name -> (value, count), most frequent first
+
+
 class SearchIndex:
     """Documents and vocabulary labels of one store version, with their BM25 tables and
     (optionally) the semantic index."""
@@ -112,6 +122,9 @@ class SearchIndex:
         if self.semantic is not None:
             self.similarity = DocumentSimilarity(self.semantic, self.docs)
             shared_encoder().warm_up()
+        self._browsed: OrderedDict[tuple[tuple[str, str], ...], tuple[list[Hit], Facets]]
+        self._browsed = OrderedDict()
+        self._browsed_lock = threading.Lock()
         self.report = BuildReport(len(self.docs), time.perf_counter() - started)
 
     # ---------------------------------------------------------------- building
@@ -191,8 +204,11 @@ class SearchIndex:
         filters = _check(q, filters, page, page_size, sort)
         ranking = ranking or self.ranking
         qwords = [w for w in analysis.query_words(q) if not w.stop][:MAX_WORDS]
-        hits, meaning = self._matching(q, qwords, filters, ranking)
-        facets = self._facets(hits)
+        if qwords:
+            hits, meaning = self._matching(q, qwords, filters, ranking)
+            facets = self._facets(hits)
+        else:
+            (hits, facets), meaning = self._browsing(filters), None
         start = (page - 1) * page_size
         shown = self._sorted(hits, sort)[start : start + page_size]
         if meaning is not None and self.similarity is not None:
@@ -216,7 +232,27 @@ class SearchIndex:
         SearchError for a bad parameter."""
         filters = _check(q, filters, 1, 1, "relevance")
         qwords = [w for w in analysis.query_words(q) if not w.stop][:MAX_WORDS]
+        if not qwords:
+            return list(self._browsing(filters)[0])  # a copy: the kept list stays intact
         return self._matching(q, qwords, filters, self.ranking)[0]
+
+    def _browsing(self, filters: dict[str, str]) -> tuple[list[Hit], Facets]:
+        """The browsing list for ``filters`` and its facet counts, kept for ``BROWSE_MEMO``
+        filter combinations (the index is one store version's: nothing goes stale). Callers
+        must not change them."""
+        key = tuple(sorted(filters.items()))
+        with self._browsed_lock:
+            found = self._browsed.get(key)
+            if found is not None:
+                self._browsed.move_to_end(key)
+                return found
+        hits = self._browse(filters)
+        found = (hits, self._facets(hits))
+        with self._browsed_lock:
+            self._browsed[key] = found
+            while len(self._browsed) > BROWSE_MEMO:
+                self._browsed.popitem(last=False)
+        return found
 
     def _matching(
         self, q: str, qwords: list[QueryWord], filters: dict[str, str], ranking: Ranking
@@ -296,7 +332,7 @@ class SearchIndex:
         city = doc.iri if doc.kind == "city" else (doc.city[0] if doc.city else "")
         return (not city, self.label(city).casefold() if city else "")
 
-    def _facets(self, hits: list[Hit]) -> dict[str, list[tuple[str, int]]]:
+    def _facets(self, hits: list[Hit]) -> Facets:
         out = {}
         for name in FACETS:
             counts = Counter(v for h in hits for v in h.doc.facets.get(name, ()))
