@@ -35,6 +35,7 @@ from cckg.core.query_jobs import QueryJob, QueryOutcome, failure, run_job
 
 log = logging.getLogger("cckg.sparql")
 OPEN_ATTEMPTS = 6
+QUERY_NICE = 10  # added to the query processes' nice value (lower scheduling priority)
 
 
 def open_read_only(path: str) -> ox.Store:
@@ -102,6 +103,9 @@ def _watch_parent(parent_pid: int) -> None:
 def worker_main(conn_in: Connection, conn_out: Connection, path: str, parent_pid: int) -> None:
     """Body of a worker process: answer jobs from ``conn_in`` until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C on `cckg serve` is the server's
+    # Below the server's own priority: queries that run to the time limit can fill every
+    # core, and the threads that answer /health and cached pages must still get one.
+    os.nice(QUERY_NICE)
     _watch_parent(parent_pid)
     try:
         view = _ReadOnlyView(path)

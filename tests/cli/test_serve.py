@@ -211,3 +211,32 @@ def test_a_held_store_is_named(tmp_path):
         store.close()
     assert result.exit_code == 1
     assert "Is another `cckg serve` or `cckg load` using it?" in result.output
+
+
+@pytest.mark.server
+def test_a_worker_takes_requests_once_warmed_up(store_copy, tmp_path):
+    # Requests that arrive during the warm-up would share the GIL with it: the worker answers
+    # only when it is done, so the first /health answer comes after the warm-up's line.
+    log = tmp_path / "serve.log"
+    served = Served(store_copy, 1, log, CCKG_WARM_UP="1")
+    try:
+        assert _get(f"{served.base}/health")[0] == 200
+        assert "warmed up in" in log.read_text()
+    finally:
+        assert served.stop() == 0
+
+
+@pytest.mark.parametrize("wait", ["soon", "-1", "nan"])
+def test_a_bad_warm_up_wait_is_refused(tmp_path, wait):
+    result = CliRunner().invoke(
+        main,
+        ["serve"],
+        env={
+            "CCKG_STORE": str(tmp_path / "store"),
+            "CCKG_WARM_UP_WAIT_S": wait,
+            "CCKG_ENDPOINT": "",
+        },
+    )
+    assert result.exit_code == 2
+    assert "CCKG_WARM_UP_WAIT_S must be a number of seconds" in result.output
+    assert not (tmp_path / "store").exists()
