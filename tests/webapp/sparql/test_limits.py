@@ -38,6 +38,17 @@ from tests.webapp.sparql.support import (
 # ---------------------------------------------------------------- limits
 
 
+def test_query_processes_run_below_the_servers_priority(live_server, app):
+    # queries that run to the time limit can fill every core: the threads that answer /health
+    # must still get one
+    assert sparql_get(live_server, "ASK {}")[0] == 200  # workers are up
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    pids = pool_for(app).pids()
+    assert pids
+    for pid in pids:
+        assert os.getpriority(os.PRIO_PROCESS, pid) == min(19, own + 10)
+
+
 @pytest.mark.slow
 def test_timeout_is_503_while_other_requests_are_answered(live_server, app):
     # Unbounded, SLOW_QUERY runs for hours: any bound far above the limit proves the cut, and
