@@ -134,34 +134,6 @@ def cached(key: str, compute: Any, app: Flask | None = None, cheap: bool = False
             return caches.setdefault(key, value)
 
 
-class _Recent:
-    """The ``size`` most recently used values of one kind (least recently used out first)."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self.items: OrderedDict[Any, Any] = OrderedDict()
-        self.lock = threading.Lock()
-
-
-def memo(name: str, key: Any, compute: Any, size: int = 16, app: Flask | None = None) -> Any:
-    """``compute()`` kept for this store version under (``name``, ``key``), for the ``size``
-    most recently used keys: for values per query string (a filter's map items, its facet
-    counts) that cost seconds at 1e6 triples, where an unbounded ``cached`` key per query
-    string would let a crawler grow memory without limit. Concurrent first calls may both
-    compute; the value is the same."""
-    recent: _Recent = cached(f"memo:{name}", lambda: _Recent(size), app, cheap=True)
-    with recent.lock:
-        if key in recent.items:
-            recent.items.move_to_end(key)
-            return recent.items[key]
-    value = compute()
-    with recent.lock:
-        recent.items[key] = value
-        while len(recent.items) > recent.size:
-            recent.items.popitem(last=False)
-    return value
-
-
 def etag_for(version: StoreVersion, *parts: str) -> str:
     """A weak ETag for one representation of one URL (parts: e.g. the media type)."""
     suffix = hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:8]

@@ -314,3 +314,18 @@ def test_browsing_is_kept_per_filter_and_callers_cannot_change_it(app):
     german = index.search("", {"kind": "solution", "country": "de"}, page_size=1)
     assert 0 < german.total < first.total
     assert sum(n for _, n in german.facets["kind"]) == german.total
+
+
+@pytest.mark.parametrize("q", ["", "composting"])
+def test_matches_and_facets_agree_with_search_and_matches(app, q):
+    from cckg.webapp.store import get_search_index
+
+    with app.test_request_context("/"):
+        index = get_search_index()
+    hits, facets = index.matches_and_facets(q, {"kind": "solution"})
+    assert hits and [h.doc.iri for h in hits] == [
+        h.doc.iri for h in index.matches(q, {"kind": "solution"})
+    ]
+    assert facets == index.search(q, {"kind": "solution"}, page_size=1).facets
+    hits.clear()  # the caller's copy
+    assert index.matches_and_facets(q, {"kind": "solution"})[0]

@@ -203,7 +203,7 @@ class SearchIndex:
         the facet counts of all of them. Raises SearchError for a bad parameter."""
         filters = _check(q, filters, page, page_size, sort)
         ranking = ranking or self.ranking
-        qwords = [w for w in analysis.query_words(q) if not w.stop][:MAX_WORDS]
+        qwords = _query_words(q)
         if qwords:
             hits, meaning = self._matching(q, qwords, filters, ranking)
             facets = self._facets(hits)
@@ -231,10 +231,23 @@ class SearchIndex:
         query words): all of them, not one page (the map and the GeoJSON export). Raises
         SearchError for a bad parameter."""
         filters = _check(q, filters, 1, 1, "relevance")
-        qwords = [w for w in analysis.query_words(q) if not w.stop][:MAX_WORDS]
+        qwords = _query_words(q)
         if not qwords:
             return list(self._browsing(filters)[0])  # a copy: the kept list stays intact
         return self._matching(q, qwords, filters, self.ranking)[0]
+
+    def matches_and_facets(
+        self, q: str = "", filters: dict[str, str] | None = None
+    ) -> tuple[list[Hit], Facets]:
+        """``matches`` with the facet counts of all of them (the map's form), ranked once.
+        Raises SearchError for a bad parameter."""
+        filters = _check(q, filters, 1, 1, "relevance")
+        qwords = _query_words(q)
+        if not qwords:
+            hits, facets = self._browsing(filters)
+            return list(hits), facets  # a copy: the kept list stays intact
+        hits = self._matching(q, qwords, filters, self.ranking)[0]
+        return hits, self._facets(hits)
 
     def _browsing(self, filters: dict[str, str]) -> tuple[list[Hit], Facets]:
         """The browsing list for ``filters`` and its facet counts, kept for ``BROWSE_MEMO``
@@ -338,6 +351,11 @@ class SearchIndex:
             counts = Counter(v for h in hits for v in h.doc.facets.get(name, ()))
             out[name] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         return out
+
+
+def _query_words(q: str) -> list[QueryWord]:
+    """The words of a query that count (stop words out), at most ``MAX_WORDS``."""
+    return [w for w in analysis.query_words(q) if not w.stop][:MAX_WORDS]
 
 
 def _add(index: LexicalIndex, row: int, name: str, parts: list[tuple[str, str | None]]) -> None:

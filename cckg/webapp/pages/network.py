@@ -128,14 +128,13 @@ def graph_for(a: NetworkArgs, width: float = WIDTH, height: float = HEIGHT) -> n
     return cached(key, compute)
 
 
-def strongest(graph: nx.Graph, limit: int | None = None) -> nx.Graph:
-    """``graph`` itself, or when it has more than ``limit`` (``MAX_LINKS``) links, the view
-    of its ``limit`` strongest links (by weight; ties by the cities' IRIs) and their cities."""
-    limit = MAX_LINKS if limit is None else limit
-    if graph.number_of_edges() <= limit:
+def strongest(graph: nx.Graph) -> nx.Graph:
+    """``graph`` itself, or when it has more than ``MAX_LINKS`` links, the view of its
+    ``MAX_LINKS`` strongest links (by weight; ties by the cities' IRIs) and their cities."""
+    if graph.number_of_edges() <= MAX_LINKS:
         return graph
     chosen = heapq.nlargest(
-        limit, graph.edges(data="weight"), key=lambda e: (e[2], str(e[0]), str(e[1]))
+        MAX_LINKS, graph.edges(data="weight"), key=lambda e: (e[2], str(e[0]), str(e[1]))
     )
     return graph.edge_subgraph((a, b) for a, b, _ in chosen)
 
