@@ -15,6 +15,7 @@ the sources (each record links its page with ``dcterms:source``).
 from __future__ import annotations
 
 import gzip
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -251,11 +252,16 @@ def _distribution(g: Graph, dataset: URIRef, url: URIRef, title: str) -> None:
 # ---------------------------------------------------------------- dumps
 
 
+def nquads(store: Store, graphs: Iterable[URIRef]) -> bytes:
+    """N-Quads of the given graphs, each quad naming its graph (as ``export_nquads`` writes
+    them on every backend: no parsing and writing again, which held the GIL for seconds in a
+    server thread on the real graph)."""
+    return store.export_nquads(list(graphs))
+
+
 def dump_gz(graphs: list[URIRef], key: str) -> bytes:
     def compute() -> bytes:
-        # export_nquads names each quad's graph on every backend (and releases the GIL on
-        # the embedded store): no parsing and writing again here
-        return gzip.compress(get_store().export_nquads(graphs), compresslevel=6, mtime=0)
+        return gzip.compress(nquads(get_store(), graphs), compresslevel=6, mtime=0)
 
     return caching.cached(f"dump:{key}", compute)
 
