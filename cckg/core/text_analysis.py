@@ -369,8 +369,13 @@ def term_pattern(stem: str, word: str) -> str:
     or feminine ending, with more letters after the stem. The same pattern serves Python's
     ``re`` and SPARQL's REGEX (``queries/match/match_solution_terms.rq``): stems are word
     characters only, and ``\W`` and ``\w`` mean the same in both."""
-    bare = word.casefold().startswith(stem) and word.casefold()[len(stem) :] in _BARE_ENDINGS
-    return rf"(^|\W){re.escape(stem)}" + ("" if bare else r"\w")
+    return rf"(^|\W){re.escape(stem)}" + ("" if term_is_bare(stem, word) else r"\w")
+
+
+def term_is_bare(stem: str, word: str) -> bool:
+    """Whether ``word`` is its ``stem`` with at most a plural or feminine ending, so that the
+    stem alone counts as the word (``term_pattern``)."""
+    return word.casefold().startswith(stem) and word.casefold()[len(stem) :] in _BARE_ENDINGS
 
 
 @functools.lru_cache(maxsize=4096)

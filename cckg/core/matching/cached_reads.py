@@ -4,10 +4,13 @@ Each reads only what the cache lacks, per resource, so any match can use what an
 
 from __future__ import annotations
 
+import bisect
 import gc
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 from rdflib import URIRef
 
 from cckg.core import iris, text_analysis
@@ -67,8 +70,21 @@ def words_in(
 ) -> dict[str, set[str]]:
     """solution -> the need's word stems (``terms``: stem -> the word as written) found in its
     text (title, summary, outcomes, lower-cased) on word boundaries, the test of
-    match_solution_terms (``text_analysis.term_pattern``), from texts kept per store version."""
-    missing = sorted({s for s in solutions if s not in cache.texts})
+    match_solution_terms (``text_analysis.term_pattern``), for the solutions with any, from
+    texts kept per store version: looked up in the word index of every solution's text once
+    there is one, else searched."""
+    index: WordIndex | None = cache.words
+    out: dict[str, set[str]] = {}
+    rest = list(solutions) if index is None else [s for s in solutions if s not in index.place]
+    if index is not None and len(rest) < len(solutions):
+        place = index.place
+        wanted = {place[s]: s for s in solutions if s in place}
+        for t, word in terms.items():
+            for i in np.flatnonzero(index.having(t, word)).tolist():
+                s = wanted.get(i)
+                if s is not None:
+                    out.setdefault(s, set()).add(t)
+    missing = sorted({s for s in rest if s not in cache.texts})
     if missing:
         texts: dict[str, list[str]] = {s: [] for s in missing}
         rows = run(store, "list_solution_texts", rows={"x": [URIRef(s) for s in missing]})
@@ -78,24 +94,60 @@ def words_in(
         cache.texts.update((s, "\n".join(found)) for s, found in texts.items())
         cache.trim()
     patterns = {t: text_analysis.term_regex(t, word) for t, word in terms.items()}
-    out: dict[str, set[str]] = {}
-    for s in solutions:
+    for s in rest:
         text = cache.texts.get(s, "")
-        out[s] = {t for t, rx in patterns.items() if t in text and rx.search(text)}
+        found = {t for t, rx in patterns.items() if t in text and rx.search(text)}
+        if found:
+            out[s] = found
     return out
+
+
+class WordIndex:
+    """The words of every solution's text, to find a need's word stems in thousands of
+    solutions at once (a 10^6 store has tens of thousands). A stem is found where a word
+    starts with it, and, unless the need's word is the bare stem, goes on past it: the test
+    of ``text_analysis.term_pattern``, since a word of ``\\w`` characters starts after a
+    ``\\W`` or at the start of the text."""
+
+    def __init__(self, texts: Mapping[str, str]) -> None:
+        self.solutions = tuple(texts)
+        self.place = {s: i for i, s in enumerate(self.solutions)}
+        postings: dict[str, list[int]] = {}
+        for i, text in enumerate(texts.values()):
+            for word in set(WORD.findall(text)):
+                postings.setdefault(word, []).append(i)
+        self.words = sorted(postings)
+        self.postings = [np.asarray(postings[w], dtype=np.int32) for w in self.words]
+
+    def having(self, stem: str, word: str) -> np.ndarray:
+        """A mask of the solutions whose text has ``stem`` (of the need's ``word``)."""
+        bare = text_analysis.term_is_bare(stem, word)
+        mask = np.zeros(len(self.solutions), dtype=bool)
+        words, k = self.words, bisect.bisect_left(self.words, stem)
+        while k < len(words) and words[k].startswith(stem):
+            if bare or len(words[k]) > len(stem):
+                mask[self.postings[k]] = True
+            k += 1
+        return mask
+
+
+WORD = re.compile(r"\w+")
 
 
 def all_solutions(store: Store, cache: StoreCache) -> tuple[str, ...]:
     """Every solution that has a text, with all texts read into ``cache.texts`` once per store
-    version (list_all_solution_texts): a match then finds the need's words in memory
-    (``words_in``) instead of a REGEX scan of every solution in the store."""
+    version (list_all_solution_texts) and indexed by their words (``WordIndex``): a match then
+    finds the need's words in memory (``words_in``) instead of a REGEX scan of every solution
+    in the store."""
     if cache.all_texts is None:
         texts: dict[str, list[str]] = {}
         for row in run(store, "list_all_solution_texts"):
             texts.setdefault(row["x"], []).append(row["text"])
-        cache.texts.update((s, "\n".join(found)) for s, found in texts.items())
+        joined = {s: "\n".join(found) for s, found in sorted(texts.items())}
+        cache.texts.update(joined)
         cache.trim()  # past its bound: words_in reads the texts again, as for any solution
-        cache.all_texts = tuple(sorted(texts))
+        cache.words = WordIndex(joined)
+        cache.all_texts = tuple(joined)
     return cache.all_texts
 
 

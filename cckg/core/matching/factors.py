@@ -228,5 +228,14 @@ def weighted(
 def words_only_bound(w: Weights) -> float:
     """The most a solution that carries none of the need's themes can score (relevance gate
     on): all the need's words, the closest sentence, full proof, context and reach."""
-    fit = relevance(w, theme_fit(w, 0.0, 1.0, True, True), 1.0)
+    return words_bound(w, 1.0, 1.0, True, False, True)
+
+
+def words_bound(
+    w: Weights, words: float, semantic: float, has_themes: bool, given: bool, meaning: bool
+) -> float:
+    """The most a solution that carries none of the need's themes scores (relevance gate on)
+    with a share ``words`` of the need's words and a semantic fit ``semantic``: full proof,
+    context and reach."""
+    fit = relevance(w, theme_fit(w, 0.0, words, has_themes, True), semantic, given, meaning)
     return fit * strength(w, 1.0, 1.0, 1.0)

@@ -386,17 +386,26 @@ class Matcher:
         results, excluded, complete = self._retrieve_and_rank(ctx, job, req)
         if not complete and self._words_may_rank(results, job, req):
             # A solution that shares only words with the need might rank: look for the
-            # words in every solution, as a small store always does.
-            results, excluded, _ = self._retrieve_and_rank(ctx, job, req, scan_words=True)
+            # words in every solution, as a small store always does. Only those that could
+            # score above the results found are read and scored in full.
+            floor = min(r.score for r in results) if len(results) >= req.limit else None
+            results, excluded, _ = self._retrieve_and_rank(
+                ctx, job, req, scan_words=True, floor=floor
+            )
         echo.update(self._echo(analysis, job, excluded))
         display = req.display or (analysis.language if text else None) or "en"
         return _localised(MatchResponse(results, echo), display)
 
     def _retrieve_and_rank(
-        self, ctx: Context, job: Job, req: MatchRequest, scan_words: bool = False
+        self,
+        ctx: Context,
+        job: Job,
+        req: MatchRequest,
+        scan_words: bool = False,
+        floor: float | None = None,
     ) -> tuple[list[MatchResult], int, bool]:
         props: Props = {}
-        candidates, complete = retrieve(ctx, job, req.kinds, req.limit, props, scan_words)
+        candidates, complete = retrieve(ctx, job, req.kinds, req.limit, props, scan_words, floor)
         job.countries = place_countries(ctx, candidates, job.place, props)
         results, excluded = rank(ctx, candidates, job, req.limit)
         return results, excluded, complete

@@ -4,7 +4,7 @@ candidates, the pre-ranking's holders, the facts kept per store version)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -133,16 +133,47 @@ class MatchRequest:
     display: str | None = None
 
 
-@dataclass(frozen=True)
 class Reason:
     """One sentence of why a result ranks. ``text`` is the English sentence; ``id`` and
-    ``params`` name the message it was rendered from (``reasons.MESSAGES``), so that it can be
-    rendered in another language later. Only ``factor`` and ``text`` compare and reach JSON."""
+    ``params`` name the message it is rendered from (``reasons.MESSAGES``), so that it can be
+    rendered in another language later. Only ``factor`` and ``text`` compare and reach JSON.
 
-    factor: str  # theme | proof | context | reach | flag | diversity
-    text: str
-    id: str = field(default="", compare=False)
-    params: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    The text is rendered when first read (``render``): a large store scores thousands of
+    candidates per match, and only the reasons of the few shown are ever read.
+    """
+
+    __slots__ = ("factor", "id", "params", "_text", "_render")
+
+    def __init__(
+        self,
+        factor: str,  # theme | proof | context | reach | flag | diversity
+        text: str | None = None,
+        id: str = "",
+        params: Mapping[str, Any] | None = None,
+        render: Callable[[str, Mapping[str, Any]], str] | None = None,
+    ) -> None:
+        if text is None and render is None:
+            raise ValueError("a Reason needs its text or a renderer of its message")
+        self.factor, self.id, self.params = factor, id, params if params is not None else {}
+        self._text, self._render = text, render
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            assert self._render is not None
+            self._text = self._render(self.id, self.params)
+        return self._text
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Reason):
+            return NotImplemented
+        return (self.factor, self.text) == (other.factor, other.text)
+
+    def __hash__(self) -> int:
+        return hash((self.factor, self.text))
+
+    def __repr__(self) -> str:
+        return f"Reason(factor={self.factor!r}, text={self.text!r}, id={self.id!r})"
 
 
 @dataclass
@@ -271,8 +302,10 @@ class StoreCache:
     places: dict[str, tuple[tuple[str, ...], int | None]] = field(default_factory=dict)  # agents'
     behind: dict[str, tuple[tuple[str, str, str, str], ...]] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
-    # Every solution with a text, once ``texts`` holds them all (cached_reads.all_solutions).
+    # Every solution with a text, once ``texts`` holds them all (cached_reads.all_solutions),
+    # and the words of their texts (cached_reads.WordIndex).
     all_texts: tuple[str, ...] | None = None
+    words: Any = None
     props: Props = field(default_factory=dict)
     offers: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -285,7 +318,7 @@ class StoreCache:
         if sum(map(len, tables)) > CACHE_ITEMS:
             for table in tables:
                 table.clear()
-            self.all_texts = None
+            self.all_texts = self.words = None
 
 
 @dataclass(frozen=True)
@@ -322,3 +355,6 @@ class Job:
     themes_given: bool = False  # the need's themes come with it (Weights.semantic_given)
     nearest: dict[str, Any] = field(default_factory=dict)
     closest: dict[str, Any] = field(default_factory=dict)
+    # What retrieval selected to score (retrieval.retrieve): the need's themes expanded, the
+    # theme holders, the agents to rank, whether those are all.
+    selected: tuple[Any, ...] | None = None

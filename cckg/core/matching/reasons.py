@@ -12,7 +12,6 @@ that are appended to a sentence start with their own space (" with measured outc
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import NamedTuple
 
 import pycountry
@@ -130,12 +129,15 @@ def localise(reasons: Sequence[Reason], lang: str) -> list[Reason]:
     if i18n.supported(lang) == "en":
         return list(reasons)
     lang = i18n.supported(lang)
-    return [replace(r, text=render(r.id, r.params, lang)) if r.id else r for r in reasons]
+    return [
+        Reason(r.factor, render(r.id, r.params, lang), r.id, r.params) if r.id else r
+        for r in reasons
+    ]
 
 
 def reason(factor: str, key: str, /, **params: Param) -> Reason:
-    """A Reason rendered from a message id and its parameters."""
-    return Reason(factor, render(key, params), key, params)
+    """A Reason of a message id and its parameters, rendered in English when first read."""
+    return Reason(factor, None, key, params, render)
 
 
 def plural(key: str, n: int) -> str:

@@ -15,6 +15,7 @@ from rdflib import URIRef
 
 from cckg.core import iris
 from cckg.core.matching.cached_reads import all_solutions, read_offers, read_props, words_in
+from cckg.core.matching.factors import semantic_fit, words_bound, words_share
 from cckg.core.matching.model import Candidate, Context, CountryInfo, Job, Place, Props, Value
 from cckg.core.matching.queries import (
     codes_of,
@@ -75,14 +76,20 @@ def retrieve(
     limit: int,
     props: Props,
     scan_words: bool = False,
+    floor: float | None = None,
 ) -> tuple[dict[str, Candidate], bool]:
     """Candidates of the wanted kinds, with their links to the need's themes and the
     facts the ranking weighs, and whether every theme holder was looked at. Solutions
     are always looked at: the other kinds borrow their proof and their words from the
-    solutions behind them. ``scan_words``: find the need's words in every solution."""
+    solutions behind them. ``scan_words``: find the need's words in every solution; with
+    ``floor``, a solution that only the words find is a candidate only when it could score
+    above that (``words_found_above``)."""
     store, terms, cache = ctx.store, list(job.terms), job.cache
-    expanded = expand(store, job.query_themes) if job.query_themes else {}
-    holders, agents, complete = select_holders(ctx, job, expanded, kinds, limit)
+    if job.selected is None:  # the word search's second pass selects the same holders
+        expanded = expand(store, job.query_themes) if job.query_themes else {}
+        job.selected = (expanded, *select_holders(ctx, job, expanded, kinds, limit))
+    expanded, selected, agents, complete = job.selected
+    holders = {x: set(types) for x, types in selected.items()}
     close = semantic_holders(job, kinds)  # what the need's meaning finds
     for x, types in close.items():
         holders.setdefault(x, set()).update(types)
@@ -101,7 +108,7 @@ def retrieve(
         themes = {*facts.get("theme", ()), *facts.get("expertIn", ())}
         links = {(q, rel, t) for t in themes for q, rel in expanded.get(t, ())}
         add_holder(ctx.base, x, types, facts, links, pool, admit=x in close)
-    for iri in found:
+    for iri in found if floor is None else words_found_above(ctx, job, found, holders, floor):
         pool.get(iri, "solution")
     searched = not terms or complete or scan_words
     # Without the word search over every solution (None), the words of those looked at.
@@ -110,6 +117,35 @@ def retrieve(
     if "solution" in kinds:
         candidates.update(pool.solutions)
     return candidates, complete
+
+
+def words_found_above(
+    ctx: Context,
+    job: Job,
+    found: Mapping[str, set[str]],
+    holders: Mapping[str, object],
+    floor: float,
+) -> list[str]:
+    """The solutions of ``found`` (solution -> the need's words in it) that are theme
+    holders, or whose bound (``factors.words_bound``: its share of the need's words, its
+    closest sentence, and full proof, context and reach) reaches ``floor``. At 10^6 triples
+    a need's words are in thousands of solutions; the bound leaves the few that could rank
+    to be read and scored in full."""
+    w, n_terms = ctx.weights, len(job.terms)
+    others = [s for s in found if s not in holders]
+    close: Mapping[str, float] = {}
+    if job.scores is not None and job.index is not None and w.semantic > 0:
+        close = job.index.similarities(job.scores, others)
+    has_themes, meaning = bool(job.query_themes), job.scores is not None
+    kept = [s for s in found if s in holders]
+    for s in others:
+        semantic = semantic_fit(w, close[s]) if s in close else 0.0
+        share = words_share(len(found[s]), n_terms)
+        # The shown score is rounded to three decimals: a bound a rounding below the floor
+        # may still tie with it.
+        if words_bound(w, share, semantic, has_themes, job.themes_given, meaning) >= floor - 1e-3:
+            kept.append(s)
+    return kept
 
 
 # The holder class of each kind the semantic index knows.
