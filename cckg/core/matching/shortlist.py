@@ -214,13 +214,11 @@ def semantic_fits(
         return {}
     holders = cache.holders
     based = {s for x in best if holders[x].kind == "Offer" for s in holders[x].based_on}
-    wanted = [x for x in [*best, *based] if x not in job.closest]
-    found = job.index.closest(job.scores, wanted)
-    job.closest.update((x, found.get(x)) for x in wanted)
+    similarity = job.index.similarities(job.scores, [*best, *based])
 
     def fit(x: str) -> float:
-        hit = job.closest.get(x)
-        return semantic_fit(w, hit.similarity) if hit is not None else 0.0
+        cosine = similarity.get(x)
+        return semantic_fit(w, cosine) if cosine is not None else 0.0
 
     out = {}
     for x in best:

@@ -58,6 +58,17 @@ def text_key(text: str) -> bytes:
     return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).digest()
 
 
+def _key_rows(keys: np.ndarray) -> np.ndarray:
+    """The keys as rows of 20 bytes. Files written before 2026-12-07 hold numpy strings
+    (``S20``), whose elements lose a digest's trailing zero bytes; the array's own bytes keep
+    them. Anything else is a damaged file (ValueError)."""
+    if keys.dtype.kind == "S" and keys.dtype.itemsize == 20:
+        keys = np.frombuffer(keys.tobytes(), dtype=np.uint8).reshape(-1, 20)
+    if keys.dtype != np.uint8 or keys.ndim != 2 or keys.shape[1] != 20:
+        raise ValueError(f"vector cache keys of shape {keys.shape} and type {keys.dtype}")
+    return keys
+
+
 class VectorCache:
     """Sentence hash -> vector, loaded from ``directory`` (None: in memory only)."""
 
@@ -70,7 +81,7 @@ class VectorCache:
         if directory is not None and (directory / FILE).exists():
             try:
                 with np.load(directory / FILE) as data:
-                    keys, vectors = data["keys"], data["vectors"]
+                    keys, vectors = _key_rows(data["keys"]), data["vectors"]
                 self._vectors = {k.tobytes(): v for k, v in zip(keys, vectors, strict=True)}
                 self.loaded = len(self._vectors)
             except (OSError, ValueError, KeyError):
