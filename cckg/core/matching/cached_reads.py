@@ -75,6 +75,11 @@ def words_in(
     there is one, else searched."""
     index: WordIndex | None = cache.words
     out: dict[str, set[str]] = {}
+    if index is not None and solutions is index.solutions:  # every solution (all_solutions)
+        for t, word in terms.items():
+            for i in np.flatnonzero(index.having(t, word)).tolist():
+                out.setdefault(index.solutions[i], set()).add(t)
+        return out
     rest = list(solutions) if index is None else [s for s in solutions if s not in index.place]
     if index is not None and len(rest) < len(solutions):
         place = index.place
@@ -147,7 +152,7 @@ def all_solutions(store: Store, cache: StoreCache) -> tuple[str, ...]:
         cache.texts.update(joined)
         cache.trim()  # past its bound: words_in reads the texts again, as for any solution
         cache.words = WordIndex(joined)
-        cache.all_texts = tuple(joined)
+        cache.all_texts = cache.words.solutions
     return cache.all_texts
 
 

@@ -132,18 +132,25 @@ def words_found_above(
     a need's words are in thousands of solutions; the bound leaves the few that could rank
     to be read and scored in full."""
     w, n_terms = ctx.weights, len(job.terms)
-    others = [s for s in found if s not in holders]
+    has_themes, meaning = bool(job.query_themes), job.scores is not None
+
+    def bound(n_found: int, semantic: float) -> float:
+        share = words_share(n_found, n_terms)
+        return words_bound(w, share, semantic, has_themes, job.themes_given, meaning)
+
+    # The shown score is rounded to three decimals: a bound a rounding below the floor may
+    # still tie with it. First the bound of each number of words found with the closest
+    # sentence at its best: most solutions fall below it without their own.
+    floor -= 1e-3
+    may = {n: bound(n, 1.0) >= floor for n in {len(words) for words in found.values()}}
+    others = [s for s, words in found.items() if s not in holders and may[len(words)]]
     close: Mapping[str, float] = {}
     if job.scores is not None and job.index is not None and w.semantic > 0:
         close = job.index.similarities(job.scores, others)
-    has_themes, meaning = bool(job.query_themes), job.scores is not None
     kept = [s for s in found if s in holders]
     for s in others:
         semantic = semantic_fit(w, close[s]) if s in close else 0.0
-        share = words_share(len(found[s]), n_terms)
-        # The shown score is rounded to three decimals: a bound a rounding below the floor
-        # may still tie with it.
-        if words_bound(w, share, semantic, has_themes, job.themes_given, meaning) >= floor - 1e-3:
+        if bound(len(found[s]), semantic) >= floor:
             kept.append(s)
     return kept
 
