@@ -58,7 +58,7 @@ class Config:
 
 
 FULL = Config(
-    budget_s=900,
+    budget_s=2400,
     load_sizes=[10_000, generate.SIZES["1e5"], generate.SIZES["1e6"]],
     query_size=generate.SIZES["1e6"],
     load=loads.LoadSettings(runs=3, cap_s=120, slow_s=15),

@@ -153,13 +153,14 @@ def free_port() -> int:
 def http_get(
     url: str, headers: dict[str, str] | None = None, timeout: float = 10
 ) -> tuple[int, dict[str, str], bytes]:
-    """(status, headers, body) of a GET; 3xx/4xx/5xx are answers, not exceptions."""
+    """(status, headers, body) of a GET; 3xx/4xx/5xx are answers, not exceptions. Header
+    names are lower-cased: servers spell them differently (granian sends ``etag``)."""
     req = urllib.request.Request(url, headers=headers or {})  # noqa: S310 (loopback only)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:  # noqa: S310
-            return r.status, dict(r.headers), r.read()
+            return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
     except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
 
 
 def wait_until(check: Callable[[], bool], timeout: float, interval: float = 0.02) -> float | None:

@@ -216,7 +216,7 @@ def http_phase(
                 continue
             out[f"id_{name}"] = throughput(f"{base}{LD_PATH}", {"Accept": accept}, seconds, runs)
             log(f"  cckg {LD_PATH} ({name}): {out[f'id_{name}']['rps']} req/s")
-            etag = headers.get("ETag") or headers.get("Etag")
+            etag = headers.get("etag")
             if name == "turtle":
                 if not etag:
                     out["id_304"] = {"rps": None, "note": "no ETag on the page"}
@@ -283,7 +283,7 @@ def deployment_phase(
             util.http_get(url, accept, 60)
             status, headers, _ = util.http_get(url, accept, 60)
             out["nginx_status"] = status
-            out["nginx_cache_status"] = headers.get("X-Cache-Status")
+            out["nginx_cache_status"] = headers.get("x-cache-status")
             out["nginx_sparql"] = throughput(url, accept, seconds, runs)
             log(f"  nginx cache /sparql: {out['nginx_sparql']['rps']} req/s")
     # Every answer computed: a request holds a heavy-route slot (threads - 2 per worker) while

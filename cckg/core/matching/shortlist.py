@@ -153,8 +153,14 @@ def _shortlist(
     share = _words_shares(ctx, best, job.terms, cache)
     close = semantic_fits(w, job, best, cache)
 
+    # Holders of one theme share its fits (``_holder_fits``), and agents their first
+    # holder's: the concept fit is computed once per fits object (all live until the end).
+    concepts: dict[int, float] = {}
+
     def theme(fits: Mapping[str, float], found: float, semantic: float) -> float:
-        concept = min(1.0, concept_fit(fits, query_themes))
+        concept = concepts.get(id(fits))
+        if concept is None:
+            concept = concepts[id(fits)] = min(1.0, concept_fit(fits, query_themes))
         fit = theme_fit(w, concept, found, True, bool(n_terms))
         return relevance(w, fit, semantic, job.themes_given, job.scores is not None)
 
@@ -187,19 +193,26 @@ def _shortlist(
 def _holder_fits(
     themes: Iterable[str], values: Mapping[str, Fits], cache: StoreCache, wanted: set[str]
 ) -> dict[str, Fits]:
-    """holder -> need theme -> the best value its themes give it (of ``theme_values``)."""
+    """holder -> need theme -> the best value its themes give it (of ``theme_values``).
+    A holder of one theme has that theme's fits, the same object (not to be changed); one
+    of several themes its own."""
     holders = cache.holders
     best: dict[str, Fits] = {}
+    own: set[str] = set()
     for t in themes:
-        fits_of_theme = values[t].items()
+        of_theme = values[t]
         for x in cache.postings[t]:
             h = holders[x]
             if h.kind not in wanted or (h.kind == "Event" and not h.organised):
                 continue  # an event without an organiser proposes nobody
             fits = best.get(x)
             if fits is None:
-                fits = best[x] = {}
-            for q, value in fits_of_theme:
+                best[x] = of_theme
+                continue
+            if x not in own:
+                fits = best[x] = dict(fits)
+                own.add(x)
+            for q, value in of_theme.items():
                 if value > fits.get(q, 0.0):
                     fits[q] = value
     return best
@@ -273,6 +286,7 @@ def _agent_facts(
     """Merge the holders' estimates into the agents behind them."""
     holders, out = cache.holders, _AgentFacts()
     wanted, practitioners = set(kinds), "practitioner" in kinds
+    own: set[tuple[str, str]] = set()  # agents whose fits are their own dict
     for x, fits in best.items():
         h = holders[x]
         found, proof, items = share.get(x, 0.0), proof_of(w, x, cache), fits.items()
@@ -287,13 +301,17 @@ def _agent_facts(
                 continue
             merged = out.fits.get(agent)
             if merged is None:
-                out.fits[agent] = dict(fits)
+                out.fits[agent] = fits  # its first holder's, copied once another adds to it
                 out.found[agent], out.proof[agent] = found, proof
                 out.semantic[agent] = semantic
             else:
-                for q, value in items:
-                    if value > merged.get(q, 0.0):
-                        merged[q] = value
+                if merged is not fits and any(v > merged.get(q, 0.0) for q, v in items):
+                    if agent not in own:
+                        merged = out.fits[agent] = dict(merged)
+                        own.add(agent)
+                    for q, value in items:
+                        if value > merged.get(q, 0.0):
+                            merged[q] = value
                 out.found[agent] = max(found, out.found[agent])
                 out.proof[agent] = max(proof, out.proof[agent])
                 out.semantic[agent] = max(semantic, out.semantic[agent])
