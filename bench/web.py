@@ -18,7 +18,7 @@ from urllib.parse import quote
 from bench import util
 from bench.generate import CACHE_DIR
 from bench.nginx import nginx
-from cckg.cli.serve import WARM_UP_WAIT_S
+from cckg.cli.serve import warm_up_wait
 
 SIMPLE_SELECT = (
     "SELECT ?s ?label WHERE { ?s a <https://w3id.org/cckg/def/cckg#Solution> ; "
@@ -181,7 +181,7 @@ def cold_start(store: Path, runs: int, log: Callable[[str], None]) -> dict[str, 
         with cckg_server(store, extra_env=QUIET) as (_, ready):
             times.append(ready)
     log(f"  cold start, no warm-up: {', '.join(f'{t:.2f} s' for t in times)}")
-    wait = float(os.environ.get("CCKG_WARM_UP_WAIT_S") or WARM_UP_WAIT_S)
+    wait = warm_up_wait()
     with cckg_server(store, ready_timeout=wait + 120) as (_, warmed):
         pass
     log(f"  cold start, warm-up (at most {wait:.0f} s): {warmed:.2f} s")

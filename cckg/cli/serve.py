@@ -61,6 +61,18 @@ STOP_TIMEOUT_S = 30  # a worker that has not stopped this long after SIGTERM is 
 WARM_UP_WAIT_S = 120.0
 
 
+def warm_up_wait() -> float:
+    """``CCKG_WARM_UP_WAIT_S`` in seconds (unset or empty: ``WARM_UP_WAIT_S``); ValueError
+    unless it is a number, 0 or more."""
+    text = os.environ.get("CCKG_WARM_UP_WAIT_S", "").strip()
+    if not text:
+        return WARM_UP_WAIT_S
+    value = float(text)
+    if not value >= 0:  # also NaN
+        raise ValueError(text)
+    return value
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -85,11 +97,10 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     from granian.server import Server
 
     settings = current_settings()
-    wait = os.environ.get("CCKG_WARM_UP_WAIT_S", "").strip()
     try:
-        if wait and not float(wait) >= 0:
-            raise ValueError
+        warm_up_wait()
     except ValueError:
+        wait = os.environ.get("CCKG_WARM_UP_WAIT_S", "").strip()
         raise click.UsageError(
             f"CCKG_WARM_UP_WAIT_S must be a number of seconds, 0 or more, not {wait[:20]!r}"
         ) from None
@@ -168,7 +179,7 @@ def worker_app() -> Flask:
     if os.environ.get("CCKG_WARM_UP", "1") != "0":
         warming = threading.Thread(target=_warm_up, args=(app,), name="warm-up", daemon=True)
         warming.start()
-        warming.join(float(os.environ.get("CCKG_WARM_UP_WAIT_S", WARM_UP_WAIT_S)))
+        warming.join(warm_up_wait())  # checked by serve(), which the worker runs under
     # Unconfirmed submissions purged and due follow-ups sent at start, then daily: by one
     # worker only (the first to take the lock beside the mediation database keeps it).
     db = db_path(app)

@@ -240,3 +240,18 @@ def test_a_bad_warm_up_wait_is_refused(tmp_path, wait):
     assert result.exit_code == 2
     assert "CCKG_WARM_UP_WAIT_S must be a number of seconds" in result.output
     assert not (tmp_path / "store").exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [(None, 120.0), ("", 120.0), (" 5 ", 5.0), ("0", 0.0)]
+)
+def test_the_warm_up_wait_is_read_once_for_the_server_and_its_workers(monkeypatch, value, seconds):
+    """serve() checks it and each worker waits for it through the same reader: an empty value
+    is the default there too (a worker used to stop on ``float("")``)."""
+    from cckg.cli.serve import warm_up_wait
+
+    if value is None:
+        monkeypatch.delenv("CCKG_WARM_UP_WAIT_S", raising=False)
+    else:
+        monkeypatch.setenv("CCKG_WARM_UP_WAIT_S", value)
+    assert warm_up_wait() == seconds

@@ -74,21 +74,12 @@ def words_in(
     texts kept per store version: looked up in the word index of every solution's text once
     there is one, else searched."""
     index: WordIndex | None = cache.words
-    out: dict[str, set[str]] = {}
     if index is not None and solutions is index.solutions:  # every solution (all_solutions)
-        for t, word in terms.items():
-            for i in np.flatnonzero(index.having(t, word)).tolist():
-                out.setdefault(index.solutions[i], set()).add(t)
-        return out
+        return index.find(terms)
+    out: dict[str, set[str]] = {}
     rest = list(solutions) if index is None else [s for s in solutions if s not in index.place]
     if index is not None and len(rest) < len(solutions):
-        place = index.place
-        wanted = {place[s]: s for s in solutions if s in place}
-        for t, word in terms.items():
-            for i in np.flatnonzero(index.having(t, word)).tolist():
-                s = wanted.get(i)
-                if s is not None:
-                    out.setdefault(s, set()).add(t)
+        out = index.find(terms, solutions)
     missing = sorted({s for s in rest if s not in cache.texts})
     if missing:
         texts: dict[str, list[str]] = {s: [] for s in missing}
@@ -135,6 +126,19 @@ class WordIndex:
             k += 1
         return mask
 
+    def find(
+        self, terms: Mapping[str, str], among: Iterable[str] | None = None
+    ) -> dict[str, set[str]]:
+        """solution -> the stems of ``terms`` (stem -> the need's word) its text has, for the
+        solutions with any, of ``among`` (those of them in the index) or of all."""
+        wanted = None if among is None else {self.place[s] for s in among if s in self.place}
+        out: dict[str, set[str]] = {}
+        for t, word in terms.items():
+            for i in np.flatnonzero(self.having(t, word)).tolist():
+                if wanted is None or i in wanted:
+                    out.setdefault(self.solutions[i], set()).add(t)
+        return out
+
 
 WORD = re.compile(r"\w+")
 
@@ -144,7 +148,7 @@ def all_solutions(store: Store, cache: StoreCache) -> tuple[str, ...]:
     version (list_all_solution_texts) and indexed by their words (``WordIndex``): a match then
     finds the need's words in memory (``words_in``) instead of a REGEX scan of every solution
     in the store."""
-    if cache.all_texts is None:
+    if cache.words is None:
         texts: dict[str, list[str]] = {}
         for row in run(store, "list_all_solution_texts"):
             texts.setdefault(row["x"], []).append(row["text"])
@@ -152,8 +156,8 @@ def all_solutions(store: Store, cache: StoreCache) -> tuple[str, ...]:
         cache.texts.update(joined)
         cache.trim()  # past its bound: words_in reads the texts again, as for any solution
         cache.words = WordIndex(joined)
-        cache.all_texts = cache.words.solutions
-    return cache.all_texts
+    solutions: tuple[str, ...] = cache.words.solutions
+    return solutions
 
 
 def read_agent_places(store: Store, agents: Iterable[str], cache: StoreCache) -> None:

@@ -302,9 +302,9 @@ class StoreCache:
     places: dict[str, tuple[tuple[str, ...], int | None]] = field(default_factory=dict)  # agents'
     behind: dict[str, tuple[tuple[str, str, str, str], ...]] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
-    # Every solution with a text, once ``texts`` holds them all (cached_reads.all_solutions),
-    # and the words of their texts (cached_reads.WordIndex).
-    all_texts: tuple[str, ...] | None = None
+    # The words of every solution's text, once ``texts`` holds them all: a
+    # cached_reads.WordIndex, whose ``solutions`` are every solution with a text
+    # (cached_reads.all_solutions).
     words: Any = None
     props: Props = field(default_factory=dict)
     offers: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -318,7 +318,7 @@ class StoreCache:
         if sum(map(len, tables)) > CACHE_ITEMS:
             for table in tables:
                 table.clear()
-            self.all_texts = self.words = None
+            self.words = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TypeVar
 
 from cckg.core.matching.cached_reads import (
     AGENT_ROLES,
@@ -62,6 +63,7 @@ HOLDER_KINDS = {
 WAYS = {"Solution": "solution", "Offer": "offer", "Event": "event"}
 
 Fits = dict[str, float]  # need theme -> the best relation value (factors.relation_value)
+K = TypeVar("K")  # a holder's IRI or an agent's (kind, IRI)
 ContextOf = Callable[[tuple[str, ...], int | None], float]
 Estimate = Callable[[Mapping[str, float], float, float], float]
 
@@ -198,24 +200,31 @@ def _holder_fits(
     of several themes its own."""
     holders = cache.holders
     best: dict[str, Fits] = {}
-    own: set[str] = set()
+    copied: set[str] = set()
     for t in themes:
         of_theme = values[t]
         for x in cache.postings[t]:
             h = holders[x]
             if h.kind not in wanted or (h.kind == "Event" and not h.organised):
                 continue  # an event without an organiser proposes nobody
-            fits = best.get(x)
-            if fits is None:
+            if x in best:
+                _raise_fits(best, x, of_theme, copied)
+            else:
                 best[x] = of_theme
-                continue
-            if x not in own:
-                fits = best[x] = dict(fits)
-                own.add(x)
-            for q, value in of_theme.items():
-                if value > fits.get(q, 0.0):
-                    fits[q] = value
     return best
+
+
+def _raise_fits(table: dict[K, Fits], key: K, fits: Fits, copied: set[K]) -> None:
+    """Raise ``table[key]`` to the best of it and ``fits``. Fits objects are shared (a
+    theme's by its holders, a holder's by its agents), so one is copied before its first
+    change, and ``copied`` records the keys that have their own."""
+    merged = table[key]
+    for q, value in fits.items():
+        if value > merged.get(q, 0.0):
+            if key not in copied:
+                merged = table[key] = dict(merged)
+                copied.add(key)
+            merged[q] = value
 
 
 def semantic_fits(
@@ -286,10 +295,10 @@ def _agent_facts(
     """Merge the holders' estimates into the agents behind them."""
     holders, out = cache.holders, _AgentFacts()
     wanted, practitioners = set(kinds), "practitioner" in kinds
-    own: set[tuple[str, str]] = set()  # agents whose fits are their own dict
+    copied: set[tuple[str, str]] = set()  # agents whose fits are their own dict
     for x, fits in best.items():
         h = holders[x]
-        found, proof, items = share.get(x, 0.0), proof_of(w, x, cache), fits.items()
+        found, proof = share.get(x, 0.0), proof_of(w, x, cache)
         semantic = close.get(x, 0.0)
         ways = (WAYS.get(h.kind, ""),)
         offered = h.kind == "Offer" or (h.kind == "Practitioner" and h.offered)
@@ -299,19 +308,12 @@ def _agent_facts(
         for agent in agents:
             if agent[0] not in wanted:
                 continue
-            merged = out.fits.get(agent)
-            if merged is None:
+            if agent not in out.fits:
                 out.fits[agent] = fits  # its first holder's, copied once another adds to it
                 out.found[agent], out.proof[agent] = found, proof
                 out.semantic[agent] = semantic
             else:
-                if merged is not fits and any(v > merged.get(q, 0.0) for q, v in items):
-                    if agent not in own:
-                        merged = out.fits[agent] = dict(merged)
-                        own.add(agent)
-                    for q, value in items:
-                        if value > merged.get(q, 0.0):
-                            merged[q] = value
+                _raise_fits(out.fits, agent, fits, copied)
                 out.found[agent] = max(found, out.found[agent])
                 out.proof[agent] = max(proof, out.proof[agent])
                 out.semantic[agent] = max(semantic, out.semantic[agent])
