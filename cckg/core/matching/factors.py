@@ -7,7 +7,9 @@ go in is the callers' business. ``docs/matching.md`` explains each weight.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Literal
+from typing import Literal, TypeVar
+
+import numpy as np
 
 from cckg.core.matching.model import CountryInfo, QueryTheme, Weights
 
@@ -18,6 +20,8 @@ OWN_KINDS = ("solution", "practitioner", "need")
 OWN_WAYS = frozenset({"offer", "event"})
 
 Tier = Literal["country", "region"] | None
+# Pure arithmetic factors take floats, or numpy arrays of them (the pre-ranking's estimates).
+N = TypeVar("N", float, np.ndarray)
 
 
 # ---------------------------------------------------------------- theme fit
@@ -50,7 +54,7 @@ def words_share(found: int, n_terms: int) -> float:
     return min(1.0, found / max(1, min(n_terms, 4))) if n_terms else 0.0
 
 
-def theme_fit(w: Weights, concept: float, words: float, has_themes: bool, has_words: bool) -> float:
+def theme_fit(w: Weights, concept: N, words: N, has_themes: bool, has_words: bool) -> N:
     """The theme factor: concepts and the need's own words, or whichever of them the need has
     (only themes: a theme or a stored need, no words)."""
     if has_themes and has_words:
@@ -64,9 +68,15 @@ def semantic_fit(w: Weights, cosine: float) -> float:
     return min(1.0, max(0.0, (cosine - w.semantic_floor) / span)) if span > 0 else 0.0
 
 
-def relevance(
-    w: Weights, theme: float, semantic: float, given: bool = False, meaning: bool = True
-) -> float:
+def semantic_fit_array(w: Weights, cosine: np.ndarray) -> np.ndarray:
+    """``semantic_fit`` of an array of cosines (NaN, no sentence: 0)."""
+    span = w.semantic_full - w.semantic_floor
+    if span <= 0:
+        return np.zeros(len(cosine))
+    return np.nan_to_num(np.clip((cosine - w.semantic_floor) / span, 0.0, 1.0), nan=0.0)
+
+
+def relevance(w: Weights, theme: N, semantic: N, given: bool = False, meaning: bool = True) -> N:
     """The fit that scores (and gates proof, context and reach): the theme fit and the
     semantic fit, in the shares ``w.semantic`` says (``w.semantic_given`` when the need's
     themes come with it instead of from its words). Without ``meaning`` (no text was encoded:
@@ -194,7 +204,7 @@ def stands_on_its_own(kind: str, ways: Iterable[str]) -> bool:
     return kind in OWN_KINDS or not OWN_WAYS.isdisjoint(ways)
 
 
-def strength(w: Weights, proof: float, context: float, reach: float) -> float:
+def strength(w: Weights, proof: N, context: N | float, reach: N | float) -> N:
     """What a candidate scores at full theme fit; the relevance gate scales it by the fit."""
     return w.theme + w.proof * proof + w.context * context + w.reach * reach
 

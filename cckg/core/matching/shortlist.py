@@ -10,7 +10,10 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
+
+import numpy as np
 
 from cckg.core.matching.cached_reads import (
     AGENT_ROLES,
@@ -30,7 +33,7 @@ from cckg.core.matching.factors import (
     reach_score,
     relation_value,
     relevance,
-    semantic_fit,
+    semantic_fit_array,
     shared_languages,
     size_similarity,
     solution_proof,
@@ -39,7 +42,7 @@ from cckg.core.matching.factors import (
     theme_fit,
     words_share,
 )
-from cckg.core.matching.model import Context, Job, Place, StoreCache, Weights
+from cckg.core.matching.model import Context, Job, Place, QueryTheme, StoreCache, Weights
 
 # Up to EXHAUSTIVE_UP_TO (holder, theme) pairs every theme holder is scored in full. Above
 # that, a pre-ranking keeps max(a x limit, b) solutions (or needs), SHORTLIST_SIZE = (a, b),
@@ -147,39 +150,42 @@ def _shortlist(
     by the facts kept for the holders of ``themes``, and everything behind the
     institutions, cities and practitioners most likely to rank, which are returned too
     (``SHORTLIST_SIZE``, ``AGENTS_SIZE``). The estimates follow ``scoring.score``: theme fit
-    and the need's words, proof, context, reach; an agent is weighed by all its holders."""
-    w, cache, query_themes, n_terms = ctx.weights, job.cache, job.query_themes, len(job.terms)
+    and the need's words, proof, context, reach; an agent is weighed by all its holders.
+
+    At 10^6 triples a need's themes have thousands of holders and agents: the facts are
+    gathered per holder in Python, the formulas (``factors``, pure arithmetic) run on
+    numpy arrays of them."""
+    w, cache = ctx.weights, job.cache
     holders = cache.holders
     wanted = {k for kind in kinds for k in HOLDER_KINDS.get(kind, ())}
     best = _holder_fits(themes, values, cache, wanted)
+    xs = list(best)
     share = _words_shares(ctx, best, job.terms, cache)
-    close = semantic_fits(w, job, best, cache)
-
-    # Holders of one theme share its fits (``_holder_fits``), and agents their first
-    # holder's: the concept fit is computed once per fits object (all live until the end).
-    concepts: dict[int, float] = {}
-
-    def theme(fits: Mapping[str, float], found: float, semantic: float) -> float:
-        concept = concepts.get(id(fits))
-        if concept is None:
-            concept = concepts[id(fits)] = min(1.0, concept_fit(fits, query_themes))
-        fit = theme_fit(w, concept, found, True, bool(n_terms))
-        return relevance(w, fit, semantic, job.themes_given, job.scores is not None)
-
+    facts = _HolderFacts(
+        xs=xs,
+        fits=list(best.values()),
+        found=np.fromiter((share.get(x, 0.0) for x in xs), float, len(xs)),
+        semantic=semantic_fits(w, job, xs, cache),
+        proof=np.fromiter((proof_of(w, x, cache) for x in xs), float, len(xs)),
+    )
+    concepts = _Concepts(job.query_themes)
+    fit = _relevance(w, job, concepts.of(facts.fits), facts.found, facts.semantic)
     context = context_of(ctx, job.place)
     out: dict[str, set[str]] = {}
     for kind in ("Solution", "Need"):
-        ranked = []
-        for x, fits in best.items():
-            h = holders[x]
-            if h.kind == kind:
-                reach = reach_score(w, kind.lower(), h.offered and kind == "Solution", False)
-                where = context(h.countries, h.population)
-                fit = theme(fits, share.get(x, 0.0), close.get(x, 0.0))
-                ranked.append((-estimate(w, fit, proof_of(w, x, cache), where, reach), x))
-        for _, x in heapq.nsmallest(shortlist_size(kind, kinds, limit), ranked):
+        at = [i for i, x in enumerate(xs) if holders[x].kind == kind]
+        if not at:
+            continue
+        of_kind = [holders[xs[i]] for i in at]
+        reach = np.fromiter(
+            (reach_score(w, kind.lower(), h.offered and kind == "Solution", False)
+             for h in of_kind), float, len(at),
+        )  # fmt: skip
+        where = np.fromiter((context(h.countries, h.population) for h in of_kind), float, len(at))
+        value = fit[at] * strength(w, facts.proof[at], where, reach)
+        for x in _best_of([xs[i] for i in at], value, shortlist_size(kind, kinds, limit)):
             out[x] = {kind}
-    chosen = _best_agents(ctx, job, best, share, close, theme, context, kinds, limit)
+    chosen = _best_agents(ctx, job, facts, concepts, context, kinds, limit)
     # A shortlisted agent is scored with everything it stands behind on the need's
     # themes (the weaker ones too), as the full retrieval scores it.
     behind = read_agent_holders(ctx.store, [iri for _, iri in chosen], cache)
@@ -190,6 +196,60 @@ def _shortlist(
             if theme_iri in expanded and role in AGENT_ROLES.get(cls, ()):
                 out.setdefault(x, set()).add(cls)
     return out, set(chosen)
+
+
+@dataclass
+class _HolderFacts:
+    """The pre-ranking's facts of the holders, by position in ``xs``: their theme fits
+    (``_holder_fits``), the share of the need's words, semantic fit and proof."""
+
+    xs: list[str]
+    fits: list[Fits]
+    found: np.ndarray
+    semantic: np.ndarray
+    proof: np.ndarray
+
+
+class _Concepts:
+    """The concept fit (``factors.concept_fit``, at most 1) of fits objects: holders of one
+    theme share its fits (``_holder_fits``), so each object is computed once."""
+
+    def __init__(self, query_themes: Mapping[str, QueryTheme]) -> None:
+        self.query_themes = query_themes
+        self.known: dict[int, float] = {}
+
+    def one(self, fits: Mapping[str, float]) -> float:
+        value = self.known.get(id(fits))
+        if value is None:  # the objects live until the end of the match: ids are not reused
+            value = self.known[id(fits)] = self.fresh(fits)
+        return value
+
+    def fresh(self, fits: Mapping[str, float]) -> float:
+        return min(1.0, concept_fit(fits, self.query_themes))
+
+    def of(self, fits: Sequence[Mapping[str, float]]) -> np.ndarray:
+        return np.fromiter((self.one(f) for f in fits), float, len(fits))
+
+
+def _relevance(
+    w: Weights, job: Job, concept: np.ndarray, found: np.ndarray, semantic: np.ndarray
+) -> np.ndarray:
+    """The fit that scores, as ``scoring`` derives it (``factors.theme_fit``,
+    ``factors.relevance``), for arrays of concept fits, shares of words, semantic fits."""
+    fit = theme_fit(w, concept, found, True, bool(job.terms))
+    return relevance(w, fit, semantic, job.themes_given, job.scores is not None)
+
+
+def _best_of(keys: Sequence[K], value: np.ndarray, size: int) -> list[K]:
+    """The ``size`` keys of the best estimates (``factors.estimate``: rounded, ties by
+    key), as ``heapq.nsmallest`` of (-estimate, key) gives them, without sorting all."""
+    if len(keys) > size:  # only those that round to the size-th best value or above
+        floor = np.partition(value, len(keys) - size)[len(keys) - size]
+        at = np.flatnonzero(value >= floor - 1e-9).tolist()
+    else:
+        at = list(range(len(keys)))
+    ranked = [(-round(float(value[i]), 9), keys[i]) for i in at]
+    return [key for _, key in heapq.nsmallest(size, ranked)]
 
 
 def _holder_fits(
@@ -227,27 +287,23 @@ def _raise_fits(table: dict[K, Fits], key: K, fits: Fits, copied: set[K]) -> Non
             merged[q] = value
 
 
-def semantic_fits(
-    w: Weights, job: Job, best: Mapping[str, Fits], cache: StoreCache
-) -> dict[str, float]:
+def semantic_fits(w: Weights, job: Job, xs: Sequence[str], cache: StoreCache) -> np.ndarray:
     """The semantic fit (``factors.semantic_fit``) of each holder, as scoring gives it: the
     closest sentence of the holder, or of an offer's solutions."""
     if job.scores is None or job.index is None or w.semantic <= 0:
-        return {}
+        return np.zeros(len(xs))
     holders = cache.holders
-    based = {s for x in best if holders[x].kind == "Offer" for s in holders[x].based_on}
-    similarity = job.index.similarities(job.scores, [*best, *based])
 
-    def fit(x: str) -> float:
-        cosine = similarity.get(x)
-        return semantic_fit(w, cosine) if cosine is not None else 0.0
+    def fit(iris: Sequence[str]) -> np.ndarray:
+        return semantic_fit_array(w, job.index.similarity_array(job.scores, iris))
 
-    out = {}
-    for x in best:
-        value = fit(x)
-        if holders[x].kind == "Offer":
-            value = max([value, *(fit(s) for s in holders[x].based_on)])
-        out[x] = value
+    out = fit(xs)
+    offers = [i for i, x in enumerate(xs) if holders[x].kind == "Offer"]
+    based = [s for i in offers for s in holders[xs[i]].based_on]
+    if based:
+        of_based = dict(zip(based, fit(based).tolist(), strict=True))
+        for i in offers:
+            out[i] = max([out[i], *(of_based[s] for s in holders[xs[i]].based_on)])
     return out
 
 
@@ -270,68 +326,84 @@ def _words_shares(
 
 
 class _AgentFacts:
-    """The best of each agent's holders: its theme fits (their union), words, proof, offers,
-    own holders (offers, events). One dict per fact rather than a record per agent:
-    thousands of records outlive the young collections and are then walked by every full
-    collection of the garbage collector."""
+    """The agents behind the holders (``agents``, in the order they first appear) and the
+    best of each one's holders, by position: the union of their theme fits as a concept
+    fit, the most words, the closest sentence, the best proof, whether its know-how is on
+    offer, whether it stands on its own (``factors.stands_on_its_own``)."""
 
-    def __init__(self) -> None:
-        self.fits: dict[tuple[str, str], dict[str, float]] = {}
-        self.found: dict[tuple[str, str], float] = {}
-        self.semantic: dict[tuple[str, str], float] = {}
-        self.proof: dict[tuple[str, str], float] = {}
-        self.offered: set[tuple[str, str]] = set()
-        self.own: set[tuple[str, str]] = set()
-
-
-def _agent_facts(
-    w: Weights,
-    best: Mapping[str, Fits],
-    share: Mapping[str, float],
-    close: Mapping[str, float],
-    cache: StoreCache,
-    kinds: Sequence[str],
-) -> _AgentFacts:
-    """Merge the holders' estimates into the agents behind them."""
-    holders, out = cache.holders, _AgentFacts()
-    wanted, practitioners = set(kinds), "practitioner" in kinds
-    copied: set[tuple[str, str]] = set()  # agents whose fits are their own dict
-    for x, fits in best.items():
-        h = holders[x]
-        found, proof = share.get(x, 0.0), proof_of(w, x, cache)
-        semantic = close.get(x, 0.0)
-        ways = (WAYS.get(h.kind, ""),)
-        offered = h.kind == "Offer" or (h.kind == "Practitioner" and h.offered)
-        agents = h.agents
-        if practitioners and h.kind == "Practitioner":
-            agents = (*agents, ("practitioner", x))
-        for agent in agents:
-            if agent[0] not in wanted:
-                continue
-            if agent not in out.fits:
-                out.fits[agent] = fits  # its first holder's, copied once another adds to it
-                out.found[agent], out.proof[agent] = found, proof
-                out.semantic[agent] = semantic
-            else:
-                _raise_fits(out.fits, agent, fits, copied)
-                out.found[agent] = max(found, out.found[agent])
-                out.proof[agent] = max(proof, out.proof[agent])
-                out.semantic[agent] = max(semantic, out.semantic[agent])
+    def __init__(
+        self, facts: _HolderFacts, concepts: _Concepts, cache: StoreCache, kinds: Sequence[str]
+    ) -> None:
+        holders = cache.holders
+        wanted, practitioners = set(kinds), "practitioner" in kinds
+        ids: dict[tuple[str, str], int] = {}
+        edges: list[tuple[int, int, bool, bool]] = []  # holder, agent, own, offered
+        own_way: dict[tuple[str, str], bool] = {}
+        for i, x in enumerate(facts.xs):
+            h = holders[x]
+            agents = h.agents
+            if practitioners and h.kind == "Practitioner":
+                agents = (*agents, ("practitioner", x))
             # A city's know-how is on offer when a solution of it is offered.
-            if (h.offered and h.kind == "Solution") if agent[0] == "city" else offered:
-                out.offered.add(agent)
-            if stands_on_its_own(agent[0], ways):
-                out.own.add(agent)
-    return out
+            offered = h.kind == "Offer" or (h.kind == "Practitioner" and h.offered)
+            city_offered = h.offered and h.kind == "Solution"
+            for agent in agents:
+                kind = agent[0]
+                if kind not in wanted:
+                    continue
+                own = own_way.get((kind, h.kind))
+                if own is None:
+                    ways = (WAYS.get(h.kind, ""),)
+                    own = own_way[(kind, h.kind)] = stands_on_its_own(kind, ways)
+                n = ids.setdefault(agent, len(ids))
+                edges.append((i, n, own, city_offered if kind == "city" else offered))
+        self.agents = list(ids)
+        if not edges:
+            self.found = self.semantic = self.proof = self.concept = np.zeros(0)
+            self.own = self.offered = np.zeros(0, dtype=bool)
+            return
+        table = np.array(edges, dtype=np.int64)
+        table = table[np.argsort(table[:, 1], kind="stable")]  # each agent's edges together
+        holder = table[:, 0]
+        starts = np.flatnonzero(np.r_[True, table[1:, 1] != table[:-1, 1]])
+        self.found = np.maximum.reduceat(facts.found[holder], starts)
+        self.semantic = np.maximum.reduceat(facts.semantic[holder], starts)
+        self.proof = np.maximum.reduceat(facts.proof[holder], starts)
+        self.own = np.logical_or.reduceat(table[:, 2].astype(bool), starts)
+        self.offered = np.logical_or.reduceat(table[:, 3].astype(bool), starts)
+        self.concept = self._concepts(facts.fits, holder, starts, concepts)
+
+    @staticmethod
+    def _concepts(
+        fits: Sequence[Fits], holder: np.ndarray, starts: np.ndarray, concepts: _Concepts
+    ) -> np.ndarray:
+        """The concept fit of the union of each agent's holders' fits: most agents have
+        one fits object (one holder, or holders of one theme)."""
+        out = np.empty(len(starts))
+        ends = [*starts[1:].tolist(), len(holder)]
+        rows = holder.tolist()
+        for n, (a, b) in enumerate(zip(starts.tolist(), ends, strict=True)):
+            first = fits[rows[a]]
+            merged: Fits | None = None
+            for j in range(a + 1, b):
+                other = fits[rows[j]]
+                if other is first:
+                    continue
+                if merged is None:
+                    merged = dict(first)
+                for q, value in other.items():
+                    if value > merged.get(q, 0.0):
+                        merged[q] = value
+            # A merged dict dies with the loop (its id is reused): not kept in ``known``.
+            out[n] = concepts.one(first) if merged is None else concepts.fresh(merged)
+        return out
 
 
 def _best_agents(
     ctx: Context,
     job: Job,
-    best: Mapping[str, Fits],
-    share: Mapping[str, float],
-    close: Mapping[str, float],
-    theme: Estimate,
+    holder_facts: _HolderFacts,
+    concepts: _Concepts,
     context: ContextOf,
     kinds: Sequence[str],
     limit: int,
@@ -341,22 +413,18 @@ def _best_agents(
     holders' most words and best proof, their own place, reach; derived as
     ``scoring.score`` derives them."""
     w, cache, langs = ctx.weights, job.cache, set(job.langs)
-    facts = _agent_facts(w, best, share, close, cache, kinds)
+    facts = _AgentFacts(holder_facts, concepts, cache, kinds)
+    agents = facts.agents
+    fit = _relevance(w, job, facts.concept, facts.found, facts.semantic)
+    fit = np.where(facts.own, fit, fit * w.derived)
     # Estimates in the order of an upper bound (any context, full reach), so that only
     # the agents that can still enter the best of their kind are placed (hot loop).
-    top = max_context(w)
-    agents = list(facts.fits)
-    fit_of, bounds = [], []  # by position in agents
-    for agent in agents:
-        fit = theme(facts.fits[agent], facts.found[agent], facts.semantic[agent])
-        if agent not in facts.own:
-            fit *= w.derived
-        fit_of.append(fit)
-        bounds.append(fit * strength(w, facts.proof[agent], top, 1.0))
+    bounds = (fit * strength(w, facts.proof, max_context(w), 1.0)).tolist()
+    fit_of, proof, offered = fit.tolist(), facts.proof.tolist(), facts.offered.tolist()
     sizes = {kind: shortlist_size(kind, kinds, limit) for kind in AGENT_KINDS}
     placed: dict[str, list[tuple[float, tuple[str, str]]]] = defaultdict(list)
     floors: dict[str, list[float]] = defaultdict(list)  # the best estimates, worst first
-    order = sorted(range(len(agents)), key=bounds.__getitem__, reverse=True)
+    order = np.argsort(-np.asarray(bounds), kind="stable").tolist()  # ties: first seen first
 
     def may_enter(i: int) -> bool:
         floor = floors[agents[i][0]]
@@ -375,8 +443,8 @@ def _best_agents(
                 continue
             agent, kind = agents[i], agents[i][0]
             where = _place_of(agent, cache)
-            reach = _agent_reach(ctx, langs, kind, where[0], agent in facts.offered)
-            value = estimate(w, fit_of[i], facts.proof[agent], context(*where), reach)
+            reach = _agent_reach(ctx, langs, kind, where[0], offered[i])
+            value = estimate(w, fit_of[i], proof[i], context(*where), reach)
             placed[kind].append((-value, agent))
             floor = floors[kind]
             if len(floor) < sizes[kind]:

@@ -65,6 +65,7 @@ class SemanticIndex:
         # The first row of each thing's run, in row order, and each thing's place in it.
         self._starts = np.fromiter((a for a, _ in self._ranges.values()), dtype=np.int64)
         self._place = {owner: k for k, owner in enumerate(self._ranges)}
+        self._last: tuple[np.ndarray, np.ndarray] | None = None  # scores -> _maxima
         self.report = BuildReport(len(texts))
 
     @classmethod
@@ -138,13 +139,33 @@ class SemanticIndex:
 
     def similarities(self, scores: np.ndarray, iris: Iterable[str]) -> dict[str, float]:
         """The similarity of the closest sentence of each of ``iris`` that has any, as
-        :meth:`closest` gives it, for thousands of things at once: one vectorised maximum
-        over every thing's run of rows."""
+        :meth:`closest` gives it, for thousands of things at once."""
         if not self.texts:
             return {}
-        best = np.maximum.reduceat(scores, self._starts)
+        best = self._maxima(scores)
         place = self._place
         return {iri: float(best[k]) for iri in iris if (k := place.get(iri)) is not None}
+
+    def similarity_array(self, scores: np.ndarray, iris: Sequence[str]) -> np.ndarray:
+        """:meth:`similarities` as an array in the order of ``iris`` (NaN: no sentence)."""
+        out = np.full(len(iris), np.nan)
+        if not self.texts or not iris:
+            return out
+        place = self._place
+        at = np.fromiter((place.get(iri, -1) for iri in iris), dtype=np.int64, count=len(iris))
+        known = at >= 0
+        out[known] = self._maxima(scores)[at[known]]
+        return out
+
+    def _maxima(self, scores: np.ndarray) -> np.ndarray:
+        """Each thing's closest sentence: one vectorised maximum over every thing's run of
+        rows, kept for the last ``scores`` (a match asks for it several times)."""
+        last = self._last
+        if last is not None and last[0] is scores:
+            return last[1]
+        best = np.maximum.reduceat(scores, self._starts)
+        self._last = (scores, best)  # one tuple: threads see the old pair or the new
+        return best
 
     def _hit(self, i: int, similarity: float) -> Hit:
         return Hit(str(self.owners[i]), str(self.kinds[i]), similarity, self.texts[i])
