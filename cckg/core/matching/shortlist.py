@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import numpy as np
@@ -168,8 +168,8 @@ def _shortlist(
         semantic=semantic_fits(w, job, xs, cache),
         proof=np.fromiter((proof_of(w, x, cache) for x in xs), float, len(xs)),
     )
-    concepts = _Concepts(job.query_themes)
-    fit = _relevance(w, job, concepts.of(facts.fits), facts.found, facts.semantic)
+    facts.concept, facts.which_fits = _concepts(facts.fits, job.query_themes)
+    fit = _relevance(w, job, facts.concept, facts.found, facts.semantic)
     context = context_of(ctx, job.place)
     out: dict[str, set[str]] = {}
     for kind in ("Solution", "Need"):
@@ -185,7 +185,7 @@ def _shortlist(
         value = fit[at] * strength(w, facts.proof[at], where, reach)
         for x in _best_of([xs[i] for i in at], value, shortlist_size(kind, kinds, limit)):
             out[x] = {kind}
-    chosen = _best_agents(ctx, job, facts, concepts, context, kinds, limit)
+    chosen = _best_agents(ctx, job, facts, context, kinds, limit)
     # A shortlisted agent is scored with everything it stands behind on the need's
     # themes (the weaker ones too), as the full retrieval scores it.
     behind = read_agent_holders(ctx.store, [iri for _, iri in chosen], cache)
@@ -208,27 +208,29 @@ class _HolderFacts:
     found: np.ndarray
     semantic: np.ndarray
     proof: np.ndarray
+    concept: np.ndarray = field(default_factory=lambda: np.zeros(0))  # of ``_concepts``
+    which_fits: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
-class _Concepts:
-    """The concept fit (``factors.concept_fit``, at most 1) of fits objects: holders of one
-    theme share its fits (``_holder_fits``), so each object is computed once."""
+def _concepts(
+    fits: Sequence[Fits], query_themes: Mapping[str, QueryTheme]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The concept fit (``factors.concept_fit``, at most 1) of each fits object, and which
+    distinct object each is: holders of one theme share its fits (``_holder_fits``), so
+    each object is computed once."""
+    seen: dict[int, int] = {}  # id -> number; the objects live until the match ends
+    distinct: list[Fits] = []
 
-    def __init__(self, query_themes: Mapping[str, QueryTheme]) -> None:
-        self.query_themes = query_themes
-        self.known: dict[int, float] = {}
+    def number(f: Fits) -> int:
+        n = seen.get(id(f))
+        if n is None:
+            n = seen[id(f)] = len(distinct)
+            distinct.append(f)
+        return n
 
-    def one(self, fits: Mapping[str, float]) -> float:
-        value = self.known.get(id(fits))
-        if value is None:  # the objects live until the end of the match: ids are not reused
-            value = self.known[id(fits)] = self.fresh(fits)
-        return value
-
-    def fresh(self, fits: Mapping[str, float]) -> float:
-        return min(1.0, concept_fit(fits, self.query_themes))
-
-    def of(self, fits: Sequence[Mapping[str, float]]) -> np.ndarray:
-        return np.fromiter((self.one(f) for f in fits), float, len(fits))
+    which = np.fromiter((number(f) for f in fits), np.int64, len(fits))
+    values = [min(1.0, concept_fit(f, query_themes)) for f in distinct]
+    return np.asarray(values, dtype=float)[which], which
 
 
 def _relevance(
@@ -332,7 +334,11 @@ class _AgentFacts:
     offer, whether it stands on its own (``factors.stands_on_its_own``)."""
 
     def __init__(
-        self, facts: _HolderFacts, concepts: _Concepts, cache: StoreCache, kinds: Sequence[str]
+        self,
+        facts: _HolderFacts,
+        query_themes: Mapping[str, QueryTheme],
+        cache: StoreCache,
+        kinds: Sequence[str],
     ) -> None:
         holders = cache.holders
         wanted, practitioners = set(kinds), "practitioner" in kinds
@@ -371,31 +377,29 @@ class _AgentFacts:
         self.proof = np.maximum.reduceat(facts.proof[holder], starts)
         self.own = np.logical_or.reduceat(table[:, 2].astype(bool), starts)
         self.offered = np.logical_or.reduceat(table[:, 3].astype(bool), starts)
-        self.concept = self._concepts(facts.fits, holder, starts, concepts)
+        self.concept = self._concepts(facts, holder, starts, query_themes)
 
     @staticmethod
     def _concepts(
-        fits: Sequence[Fits], holder: np.ndarray, starts: np.ndarray, concepts: _Concepts
+        facts: _HolderFacts,
+        holder: np.ndarray,
+        starts: np.ndarray,
+        query_themes: Mapping[str, QueryTheme],
     ) -> np.ndarray:
-        """The concept fit of the union of each agent's holders' fits: most agents have
-        one fits object (one holder, or holders of one theme)."""
-        out = np.empty(len(starts))
-        ends = [*starts[1:].tolist(), len(holder)]
-        rows = holder.tolist()
-        for n, (a, b) in enumerate(zip(starts.tolist(), ends, strict=True)):
-            first = fits[rows[a]]
-            merged: Fits | None = None
-            for j in range(a + 1, b):
-                other = fits[rows[j]]
-                if other is first:
-                    continue
-                if merged is None:
-                    merged = dict(first)
-                for q, value in other.items():
+        """The concept fit of the union of each agent's holders' fits (``holder``: the
+        edges' holders, each agent's from ``starts`` on). Most agents have one fits object
+        (one holder, or holders of one theme): its concept fit."""
+        which = facts.which_fits[holder]
+        out = facts.concept[holder[starts]]
+        several = np.minimum.reduceat(which, starts) != np.maximum.reduceat(which, starts)
+        ends = np.r_[starts[1:], len(holder)]
+        for n in np.flatnonzero(several).tolist():
+            merged: Fits = {}
+            for i in holder[starts[n] : ends[n]].tolist():
+                for q, value in facts.fits[i].items():
                     if value > merged.get(q, 0.0):
                         merged[q] = value
-            # A merged dict dies with the loop (its id is reused): not kept in ``known``.
-            out[n] = concepts.one(first) if merged is None else concepts.fresh(merged)
+            out[n] = min(1.0, concept_fit(merged, query_themes))
         return out
 
 
@@ -403,7 +407,6 @@ def _best_agents(
     ctx: Context,
     job: Job,
     holder_facts: _HolderFacts,
-    concepts: _Concepts,
     context: ContextOf,
     kinds: Sequence[str],
     limit: int,
@@ -413,7 +416,7 @@ def _best_agents(
     holders' most words and best proof, their own place, reach; derived as
     ``scoring.score`` derives them."""
     w, cache, langs = ctx.weights, job.cache, set(job.langs)
-    facts = _AgentFacts(holder_facts, concepts, cache, kinds)
+    facts = _AgentFacts(holder_facts, job.query_themes, cache, kinds)
     agents = facts.agents
     fit = _relevance(w, job, facts.concept, facts.found, facts.semantic)
     fit = np.where(facts.own, fit, fit * w.derived)
