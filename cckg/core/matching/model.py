@@ -308,6 +308,8 @@ class StoreCache:
     words: Any = None
     props: Props = field(default_factory=dict)
     offers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The agents behind the holders, numbered (a shortlist.AgentNumbers).
+    agent_numbers: Any = None
 
     def trim(self) -> None:
         """Start afresh past CACHE_ITEMS things (a bound on memory, not an LRU)."""
@@ -318,7 +320,7 @@ class StoreCache:
         if sum(map(len, tables)) > CACHE_ITEMS:
             for table in tables:
                 table.clear()
-            self.words = None
+            self.words = self.agent_numbers = None
 
 
 @dataclass(frozen=True)

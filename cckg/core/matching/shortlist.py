@@ -8,9 +8,11 @@ formulas that score them (``factors``), from fewer facts.
 from __future__ import annotations
 
 import heapq
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import TypeVar
 
 import numpy as np
@@ -42,7 +44,15 @@ from cckg.core.matching.factors import (
     theme_fit,
     words_share,
 )
-from cckg.core.matching.model import Context, Job, Place, QueryTheme, StoreCache, Weights
+from cckg.core.matching.model import (
+    Context,
+    Holder,
+    Job,
+    Place,
+    QueryTheme,
+    StoreCache,
+    Weights,
+)
 
 # Up to EXHAUSTIVE_UP_TO (holder, theme) pairs every theme holder is scored in full. Above
 # that, a pre-ranking keeps max(a x limit, b) solutions (or needs), SHORTLIST_SIZE = (a, b),
@@ -327,6 +337,75 @@ def _words_shares(
     return share
 
 
+HOLDER_CLASSES = ("Solution", "Offer", "Event", "Practitioner", "Need")
+HOLDER_CODES = {kind: n for n, kind in enumerate(HOLDER_CLASSES)}
+
+
+class AgentNumbers:
+    """The agents behind the theme holders of one store version, numbered: each holder's
+    agents (and a practitioner itself) as a tuple of numbers, each number's agent and kind.
+    A match gathers the edges of thousands of holders from these with numpy, rather than
+    looping over every holder's agents."""
+
+    def __init__(self) -> None:
+        self.number: dict[tuple[str, str], int] = {}
+        self.agents: list[tuple[str, str]] = []
+        self.kind_code: dict[str, int] = {}  # agent kind -> code
+        self._kinds: list[int] = []  # by number
+        self._kinds_array = np.zeros(0, dtype=np.int64)
+        self._of: dict[str, tuple[int, ...]] = {}  # holder -> its agents' numbers
+        self._lock = threading.Lock()  # numbering is shared by the matching threads
+
+    def edges(self, xs: Sequence[str], holders: Mapping[str, Holder]) -> tuple[np.ndarray, ...]:
+        """The (holder position in ``xs``, agent number) of every agent behind ``xs``."""
+        of = self._of
+        if any(x not in of for x in xs):
+            with self._lock:
+                for x in xs:
+                    if x not in of:
+                        of[x] = self._numbers(x, holders[x])
+        numbers = [of[x] for x in xs]
+        lengths = np.fromiter(map(len, numbers), np.int64, len(xs))
+        flat = np.fromiter(chain.from_iterable(numbers), np.int64, int(lengths.sum()))
+        return np.repeat(np.arange(len(xs)), lengths), flat
+
+    def _numbers(self, x: str, h: Holder) -> tuple[int, ...]:
+        agents = (*h.agents, ("practitioner", x)) if h.kind == "Practitioner" else h.agents
+        out = []
+        for agent in agents:
+            n = self.number.get(agent)
+            if n is None:
+                n = self.number[agent] = len(self.agents)
+                self.agents.append(agent)
+                self._kinds.append(self.kind_code.setdefault(agent[0], len(self.kind_code)))
+            out.append(n)
+        return tuple(out)
+
+    def kinds(self) -> np.ndarray:
+        """Each number's kind code."""
+        if len(self._kinds_array) != len(self._kinds):
+            with self._lock:
+                self._kinds_array = np.asarray(self._kinds, dtype=np.int64)
+        return self._kinds_array
+
+    def own_table(self) -> np.ndarray:
+        """[agent kind code, holder kind code] -> whether the agent stands on its own
+        (``factors.stands_on_its_own``) behind a holder of that kind."""
+        table = np.zeros((len(self.kind_code), len(HOLDER_CODES)), dtype=bool)
+        for kind, a in self.kind_code.items():
+            for cls, b in HOLDER_CODES.items():
+                table[a, b] = stands_on_its_own(kind, (WAYS.get(cls, ""),))
+        return table
+
+
+def agent_numbers(cache: StoreCache) -> AgentNumbers:
+    """The store version's agent numbers (kept with its other cached reads)."""
+    numbers = cache.agent_numbers
+    if numbers is None:
+        numbers = cache.agent_numbers = AgentNumbers()
+    return numbers
+
+
 class _AgentFacts:
     """The agents behind the holders (``agents``, in the order they first appear) and the
     best of each one's holders, by position: the union of their theme fits as a concept
@@ -340,43 +419,45 @@ class _AgentFacts:
         cache: StoreCache,
         kinds: Sequence[str],
     ) -> None:
-        holders = cache.holders
-        wanted, practitioners = set(kinds), "practitioner" in kinds
-        ids: dict[tuple[str, str], int] = {}
-        edges: list[tuple[int, int, bool, bool]] = []  # holder, agent, own, offered
-        own_way: dict[tuple[str, str], bool] = {}
-        for i, x in enumerate(facts.xs):
-            h = holders[x]
-            agents = h.agents
-            if practitioners and h.kind == "Practitioner":
-                agents = (*agents, ("practitioner", x))
-            # A city's know-how is on offer when a solution of it is offered.
-            offered = h.kind == "Offer" or (h.kind == "Practitioner" and h.offered)
-            city_offered = h.offered and h.kind == "Solution"
-            for agent in agents:
-                kind = agent[0]
-                if kind not in wanted:
-                    continue
-                own = own_way.get((kind, h.kind))
-                if own is None:
-                    ways = (WAYS.get(h.kind, ""),)
-                    own = own_way[(kind, h.kind)] = stands_on_its_own(kind, ways)
-                n = ids.setdefault(agent, len(ids))
-                edges.append((i, n, own, city_offered if kind == "city" else offered))
-        self.agents = list(ids)
-        if not edges:
+        numbers = agent_numbers(cache)
+        holder, number = numbers.edges(facts.xs, cache.holders)
+        kind_of = numbers.kinds()[number]
+        keep = np.isin(kind_of, [numbers.kind_code[k] for k in kinds if k in numbers.kind_code])
+        holder, number, kind_of = holder[keep], number[keep], kind_of[keep]
+        # The agents in the order they first appear, then each one's edges together (in
+        # the holders' order).
+        distinct, first, local = np.unique(number, return_index=True, return_inverse=True)
+        appearance = np.argsort(first, kind="stable")
+        self.agents = [numbers.agents[n] for n in distinct[appearance].tolist()]
+        if not len(holder):
             self.found = self.semantic = self.proof = self.concept = np.zeros(0)
             self.own = self.offered = np.zeros(0, dtype=bool)
             return
-        table = np.array(edges, dtype=np.int64)
-        table = table[np.argsort(table[:, 1], kind="stable")]  # each agent's edges together
-        holder = table[:, 0]
-        starts = np.flatnonzero(np.r_[True, table[1:, 1] != table[:-1, 1]])
+        place = np.empty(len(distinct), dtype=np.int64)
+        place[appearance] = np.arange(len(distinct))
+        local = place[local.reshape(-1)]
+        order = np.argsort(local, kind="stable")
+        holder, local, kind_of = holder[order], local[order], kind_of[order]
+        starts = np.flatnonzero(np.r_[True, local[1:] != local[:-1]])
+        holder_kind = np.fromiter(
+            (HOLDER_CODES[cache.holders[x].kind] for x in facts.xs), np.int64, len(facts.xs)
+        )
+        offers = np.fromiter((cache.holders[x].offered for x in facts.xs), bool, len(facts.xs))
+        kind, offered_by = holder_kind[holder], offers[holder]
+        own = numbers.own_table()[kind_of, kind]
+        # A city's know-how is on offer when a solution of it is offered; anyone else's
+        # through an offer, or as a practitioner who offers.
+        city = kind_of == numbers.kind_code.get("city", -1)
+        offered = np.where(
+            city,
+            offered_by & (kind == HOLDER_CODES["Solution"]),
+            (kind == HOLDER_CODES["Offer"]) | (offered_by & (kind == HOLDER_CODES["Practitioner"])),
+        )
         self.found = np.maximum.reduceat(facts.found[holder], starts)
         self.semantic = np.maximum.reduceat(facts.semantic[holder], starts)
         self.proof = np.maximum.reduceat(facts.proof[holder], starts)
-        self.own = np.logical_or.reduceat(table[:, 2].astype(bool), starts)
-        self.offered = np.logical_or.reduceat(table[:, 3].astype(bool), starts)
+        self.own = np.logical_or.reduceat(own, starts)
+        self.offered = np.logical_or.reduceat(offered, starts)
         self.concept = self._concepts(facts, holder, starts, query_themes)
 
     @staticmethod
