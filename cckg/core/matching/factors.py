@@ -6,7 +6,7 @@ go in is the callers' business. ``docs/matching.md`` explains each weight.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal, TypeVar
 
 import numpy as np
@@ -121,6 +121,17 @@ def size_similarity(a: int | None, b: int | None) -> float:
     return 1.0 if ratio >= 1 / 3 else 0.4 if ratio >= 0.1 else 0.0
 
 
+def size_similarity_array(a: Sequence[int], b: int | None) -> np.ndarray:
+    """``size_similarity`` of many sizes (0: unknown) with one."""
+    sizes = np.asarray(a, dtype=float)
+    if not b:
+        return np.zeros(len(sizes))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.minimum(sizes, b) / np.maximum(sizes, b)
+    value = np.where(ratio >= 1 / 3, 1.0, np.where(ratio >= 0.1, 0.4, 0.0))
+    return np.where(sizes > 0, value, 0.0)
+
+
 def country_tier(
     country: str | None,
     ask_country: str | None,
@@ -149,19 +160,19 @@ def shared_languages(
     return set()
 
 
-def place_context(w: Weights, tier: Tier, size: float, shared_language: bool) -> float:
+def place_context(w: Weights, tier: Tier, size: N, shared_language: bool) -> N:
     """The context factor: same country or region, similar size (``size_similarity``), a
     shared official language."""
-    value = 0.0
+    base = 0.0
     if tier == "country":
         # The same country shares its languages too: it must not rank below a country of
         # the region that shares one (same_region + shared_language > same_country).
-        value += w.same_country + w.shared_language
+        base += w.same_country + w.shared_language
     elif tier == "region":
-        value += w.same_region
-    value += w.similar_size * size
+        base += w.same_region
+    value = base + w.similar_size * size
     if shared_language and tier != "country":
-        value += w.shared_language
+        value = value + w.shared_language
     return value
 
 

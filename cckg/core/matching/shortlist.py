@@ -38,6 +38,7 @@ from cckg.core.matching.factors import (
     semantic_fit_array,
     shared_languages,
     size_similarity,
+    size_similarity_array,
     solution_proof,
     stands_on_its_own,
     strength,
@@ -72,6 +73,8 @@ HOLDER_KINDS = {
     "practitioner": ("Practitioner", "Offer"),
     "need": ("Need",),
 }
+HOLDER_CLASSES = ("Solution", "Offer", "Event", "Practitioner", "Need")
+HOLDER_CODES = {kind: n for n, kind in enumerate(HOLDER_CLASSES)}  # in numpy arrays
 # How an agent stands behind a holder of a class (as Candidate.via "how" says it).
 WAYS = {"Solution": "solution", "Offer": "offer", "Event": "event"}
 
@@ -171,29 +174,34 @@ def _shortlist(
     best = _holder_fits(themes, values, cache, wanted)
     xs = list(best)
     share = _words_shares(ctx, best, job.terms, cache)
+    of = [holders[x] for x in xs]
     facts = _HolderFacts(
         xs=xs,
         fits=list(best.values()),
         found=np.fromiter((share.get(x, 0.0) for x in xs), float, len(xs)),
         semantic=semantic_fits(w, job, xs, cache),
         proof=np.fromiter((proof_of(w, x, cache) for x in xs), float, len(xs)),
+        kind=np.fromiter((HOLDER_CODES[h.kind] for h in of), np.int64, len(xs)),
+        offered=np.fromiter((h.offered for h in of), bool, len(xs)),
     )
     facts.concept, facts.which_fits = _concepts(facts.fits, job.query_themes)
     fit = _relevance(w, job, facts.concept, facts.found, facts.semantic)
     context = context_of(ctx, job.place)
     out: dict[str, set[str]] = {}
     for kind in ("Solution", "Need"):
-        at = [i for i, x in enumerate(xs) if holders[x].kind == kind]
-        if not at:
+        at = np.flatnonzero(facts.kind == HOLDER_CODES[kind])
+        if not len(at):
             continue
-        of_kind = [holders[xs[i]] for i in at]
-        reach = np.fromiter(
-            (reach_score(w, kind.lower(), h.offered and kind == "Solution", False)
-             for h in of_kind), float, len(at),
-        )  # fmt: skip
-        where = np.fromiter((context(h.countries, h.population) for h in of_kind), float, len(at))
+        offered = facts.offered[at] if kind == "Solution" else np.zeros(len(at), dtype=bool)
+        reach = np.where(
+            offered,
+            reach_score(w, kind.lower(), True, False),
+            reach_score(w, kind.lower(), False, False),
+        )
+        where = contexts_of(ctx, job.place, [of[i] for i in at.tolist()])
         value = fit[at] * strength(w, facts.proof[at], where, reach)
-        for x in _best_of([xs[i] for i in at], value, shortlist_size(kind, kinds, limit)):
+        keys = [xs[i] for i in at.tolist()]
+        for x in _best_of(keys, value, shortlist_size(kind, kinds, limit)):
             out[x] = {kind}
     chosen = _best_agents(ctx, job, facts, context, kinds, limit)
     # A shortlisted agent is scored with everything it stands behind on the need's
@@ -218,6 +226,8 @@ class _HolderFacts:
     found: np.ndarray
     semantic: np.ndarray
     proof: np.ndarray
+    kind: np.ndarray  # HOLDER_CODES
+    offered: np.ndarray
     concept: np.ndarray = field(default_factory=lambda: np.zeros(0))  # of ``_concepts``
     which_fits: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
@@ -337,10 +347,6 @@ def _words_shares(
     return share
 
 
-HOLDER_CLASSES = ("Solution", "Offer", "Event", "Practitioner", "Need")
-HOLDER_CODES = {kind: n for n, kind in enumerate(HOLDER_CLASSES)}
-
-
 class AgentNumbers:
     """The agents behind the theme holders of one store version, numbered: each holder's
     agents (and a practitioner itself) as a tuple of numbers, each number's agent and kind.
@@ -439,11 +445,7 @@ class _AgentFacts:
         order = np.argsort(local, kind="stable")
         holder, local, kind_of = holder[order], local[order], kind_of[order]
         starts = np.flatnonzero(np.r_[True, local[1:] != local[:-1]])
-        holder_kind = np.fromiter(
-            (HOLDER_CODES[cache.holders[x].kind] for x in facts.xs), np.int64, len(facts.xs)
-        )
-        offers = np.fromiter((cache.holders[x].offered for x in facts.xs), bool, len(facts.xs))
-        kind, offered_by = holder_kind[holder], offers[holder]
+        kind, offered_by = facts.kind[holder], facts.offered[holder]
         own = numbers.own_table()[kind_of, kind]
         # A city's know-how is on offer when a solution of it is offered; anyone else's
         # through an offer, or as a practitioner who offers.
@@ -605,3 +607,29 @@ def context_of(ctx: Context, place: Place) -> ContextOf:
         return value
 
     return context
+
+
+def contexts_of(ctx: Context, place: Place, of: Sequence[Holder]) -> np.ndarray:
+    """``context_of`` of many holders at once: per country the holders have, the formula
+    (``factors.place_context``) on the array of their city sizes."""
+    w, table = ctx.weights, ctx.country_table
+    ask = table.get(place.country or "")
+    size = size_similarity_array([h.population or 0 for h in of], place.population)
+    groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for i, h in enumerate(of):
+        groups[h.countries].append(i)
+    out = np.empty(len(of))
+    for countries, members in groups.items():
+        at = np.asarray(members)
+        if not countries:
+            out[at] = place_context(w, None, size[at], False)
+            continue
+        best = None
+        for country in countries:
+            info = table.get(country)
+            tier = country_tier(country, place.country, info, ask)
+            shared = shared_languages(country, place.country, info, ask)
+            value = place_context(w, tier, size[at], bool(shared))
+            best = value if best is None else np.maximum(best, value)
+        out[at] = best
+    return out
