@@ -760,3 +760,59 @@ def test_same_country_counts_more_than_same_region_with_a_shared_language():
     w = DEFAULT_WEIGHTS
     assert place_context(w, "country", 0.0, False) > place_context(w, "region", 0.0, True)
     assert place_context(w, "country", 1.0, False) <= 1.0
+
+
+def test_array_factors_are_the_scalar_ones():
+    """The pre-ranking's array forms of the factor formulas give what the scalar forms
+    give, value for value (the shortlist must estimate as scoring scores)."""
+    import numpy as np
+
+    from cckg.core.matching.factors import (
+        place_context,
+        semantic_fit,
+        semantic_fit_array,
+        size_similarity,
+        size_similarity_array,
+    )
+
+    w = DEFAULT_WEIGHTS
+    sizes = [0, 1, 9, 10, 33, 34, 99, 100, 101, 299, 300, 301, 1000, 2999, 3000, 250_000]
+    for other in (None, 0, 100, 1000, 3_700_000):
+        got = size_similarity_array(sizes, other).tolist()
+        assert got == [size_similarity(s or None, other) for s in sizes], other
+    size = size_similarity_array(sizes, 300)
+    for tier in ("country", "region", None):
+        for shared in (True, False):
+            got = place_context(w, tier, size, shared).tolist()
+            assert got == [place_context(w, tier, float(s), shared) for s in size], tier
+    cosines = np.array([-1.0, 0.0, 0.2, 0.35, 0.5, 0.61, 0.9, 1.0, np.nan])
+    want = [semantic_fit(w, c) for c in cosines[:-1].tolist()] + [0.0]
+    assert semantic_fit_array(w, cosines).tolist() == want
+    assert len(set(want)) > 3  # floor, full and values between them
+
+
+def test_contexts_of_is_context_of_for_every_holder(demo_store):
+    """The context of many holders at once (``contexts_of``) is each one's ``context_of``,
+    for an asking side in a country, in its region, with and without a size."""
+    from cckg.core.matching import run
+    from cckg.core.matching.cached_reads import read_theme_holders
+    from cckg.core.matching.model import Place, StoreCache
+    from cckg.core.matching.shortlist import context_of, contexts_of
+
+    ctx = Matcher(demo_store)._context()
+    cache = StoreCache()
+    themes = {r["theme"] for r in run(demo_store, "list_theme_labels")}
+    read_theme_holders(demo_store, themes, cache)
+    holders = list(cache.holders.values())
+    assert len(holders) > 50 and len({h.countries for h in holders}) > 5
+    countries = sorted({c for h in holders for c in h.countries})
+    places = [
+        Place(),
+        Place(country=countries[0], population=500_000),
+        Place(country=countries[-1]),
+        Place(country="XX", population=40_000),
+    ]
+    for place in places:
+        one = context_of(ctx, place)
+        want = [one(h.countries, h.population) for h in holders]
+        assert contexts_of(ctx, place, holders).tolist() == want, place
