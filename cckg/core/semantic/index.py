@@ -64,6 +64,7 @@ class SemanticIndex:
             self._ranges[owner] = (start, i + 1)
         # The first row of each thing's run, in row order, and each thing's place in it.
         self._starts = np.fromiter((a for a, _ in self._ranges.values()), dtype=np.int64)
+        self._lengths = np.fromiter((b - a for a, b in self._ranges.values()), dtype=np.int64)
         self._place = {owner: k for k, owner in enumerate(self._ranges)}
         self._last: tuple[np.ndarray, np.ndarray] | None = None  # scores -> _maxima
         self.report = BuildReport(len(texts))
@@ -105,20 +106,26 @@ class SemanticIndex:
         (``scores``: of :meth:`scores`)."""
         if not self.texts:
             return []
-        sims = scores
+        # Each thing's closest sentence (one maximum per run of rows), then the k best
+        # things by partition: sorting every sentence cost 6-13 ms at 10^6.
+        sims = self._maxima(scores)
         if kinds is not None:
-            mask = np.isin(self.kinds, list(kinds))
+            mask = np.isin(self.kinds[self._starts], list(kinds))
             sims = np.where(mask, sims, -2.0)
-        best: dict[str, int] = {}
-        for i in np.argsort(-sims):
-            if sims[i] <= -2.0:
+        if k < len(sims):
+            top = np.argpartition(-sims, k - 1)[:k]
+        else:
+            top = np.arange(len(sims))
+        top = top[np.argsort(-sims[top], kind="stable")]
+        hits = []
+        for n in top.tolist():
+            if sims[n] <= -2.0:
                 break
-            owner = self.owners[i]
-            if owner not in best:
-                best[owner] = int(i)
-                if len(best) == k:
-                    break
-        return [self._hit(i, float(sims[i])) for i in best.values()]
+            start = int(self._starts[n])
+            end = start + int(self._lengths[n])
+            i = start + int(np.argmax(scores[start:end]))
+            hits.append(self._hit(i, float(scores[i])))
+        return hits
 
     def scores(self, vector: np.ndarray) -> np.ndarray:
         """The cosine of every sentence with ``vector`` (one matrix product)."""
