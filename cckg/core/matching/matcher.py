@@ -46,7 +46,7 @@ from cckg.core.matching.model import (
     Weights,
 )
 from cckg.core.matching.queries import country_info, language_of, number_of, objects, run, text_of
-from cckg.core.matching.retrieval import place_countries, retrieve
+from cckg.core.matching.retrieval import place_countries, retrieve, words_add_solutions
 from cckg.core.matching.scoring import rank, rank_offer
 from cckg.core.semantic.encoder import shared_encoder
 from cckg.core.semantic.index import SemanticIndex
@@ -383,15 +383,17 @@ class Matcher:
             job.scores = job.index.scores(vector)
             hits = job.index.nearest(job.scores, k=self.weights.semantic_neighbours)
             job.nearest = {h.iri: h for h in hits}
-        results, excluded, complete = self._retrieve_and_rank(ctx, job, req)
+        results, excluded, complete, scored = self._retrieve_and_rank(ctx, job, req)
         if not complete and self._words_may_rank(results, job, req):
             # A solution that shares only words with the need might rank: look for the
             # words in every solution, as a small store always does. Only those that could
-            # score above the results found are read and scored in full.
+            # score above the results found are read and scored in full; when the first
+            # pass scored them all, a second would score what it did: its results stand.
             floor = min(r.score for r in results) if len(results) >= req.limit else None
-            results, excluded, _ = self._retrieve_and_rank(
-                ctx, job, req, scan_words=True, floor=floor
-            )
+            if words_add_solutions(ctx, job, req.kinds, floor, scored):
+                results, excluded, _, _ = self._retrieve_and_rank(
+                    ctx, job, req, scan_words=True, floor=floor
+                )
         echo.update(self._echo(analysis, job, excluded))
         display = req.display or (analysis.language if text else None) or "en"
         return _localised(MatchResponse(results, echo), display)
@@ -403,12 +405,15 @@ class Matcher:
         req: MatchRequest,
         scan_words: bool = False,
         floor: float | None = None,
-    ) -> tuple[list[MatchResult], int, bool]:
+    ) -> tuple[list[MatchResult], int, bool, set[str]]:
+        """The results, how many of the asking city were left out, whether every theme
+        holder was looked at, and the solutions scored."""
         props: Props = {}
         candidates, complete = retrieve(ctx, job, req.kinds, req.limit, props, scan_words, floor)
         job.countries = place_countries(ctx, candidates, job.place, props)
         results, excluded = rank(ctx, candidates, job, req.limit)
-        return results, excluded, complete
+        solutions = {iri for iri, c in candidates.items() if c.kind == "solution"}
+        return results, excluded, complete, solutions
 
     def _words_may_rank(self, results: Sequence[MatchResult], job: Job, req: MatchRequest) -> bool:
         """Whether a solution that carries none of the need's themes could enter the results.

@@ -360,3 +360,5 @@ class Job:
     # What retrieval selected to score (retrieval.retrieve): the need's themes expanded, the
     # theme holders, the agents to rank, whether those are all.
     selected: tuple[Any, ...] | None = None
+    # The solutions with any of the need's words, searched in every solution (once a match).
+    words_everywhere: dict[str, set[str]] | None = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from typing import Any
 
 from rdflib import URIRef
@@ -89,18 +89,10 @@ def retrieve(
         expanded = expand(store, job.query_themes) if job.query_themes else {}
         job.selected = (expanded, *select_holders(ctx, job, expanded, kinds, limit))
     expanded, selected, agents, complete = job.selected
-    holders = {x: set(types) for x, types in selected.items()}
     close = semantic_holders(job, kinds)  # what the need's meaning finds
-    for x, types in close.items():
-        holders.setdefault(x, set()).update(types)
+    holders = _holders(selected, close)
     pool = _Pool(kinds, agents)
-    found: dict[str, set[str]] = {}
-    if terms and (complete or scan_words):
-        # The test of match_solution_terms, on every solution's texts kept per store version.
-        solutions = all_solutions(store, cache)
-        for s, words in words_in(store, solutions, job.terms, cache).items():
-            if words:
-                found[s] = words
+    found = words_everywhere(store, job) if terms and (complete or scan_words) else {}
     # Hop 1: who stands behind each theme holder; the facts of the solutions.
     read_props(store, props, [*holders, *found], cache)
     for x, types in holders.items():
@@ -117,6 +109,40 @@ def retrieve(
     if "solution" in kinds:
         candidates.update(pool.solutions)
     return candidates, complete
+
+
+def _holders(
+    selected: Mapping[str, set[str]], close: Mapping[str, set[str]]
+) -> dict[str, set[str]]:
+    """The theme holders selected (``select_holders``) and those the need's meaning finds
+    (``close``), thing -> its classes."""
+    holders = {x: set(types) for x, types in selected.items()}
+    for x, types in close.items():
+        holders.setdefault(x, set()).update(types)
+    return holders
+
+
+def words_everywhere(store: Store, job: Job) -> dict[str, set[str]]:
+    """The solutions that have any of the need's words, with the words (the test of
+    match_solution_terms on every solution's texts kept per store version); once a match."""
+    if job.words_everywhere is None:
+        cache = job.cache
+        found = words_in(store, all_solutions(store, cache), job.terms, cache).items()
+        job.words_everywhere = {s: words for s, words in found if words}
+    return job.words_everywhere
+
+
+def words_add_solutions(
+    ctx: Context, job: Job, kinds: Sequence[str], floor: float | None, scored: Container[str]
+) -> bool:
+    """Whether the need's words in every solution find one that could rank
+    (``words_found_above``, with ``floor``) and that a first pass did not score
+    (``scored``). If not, a second pass would read and score what the first did."""
+    found = words_everywhere(ctx.store, job)
+    selected = job.selected[1] if job.selected is not None else {}
+    holders = _holders(selected, semantic_holders(job, kinds))
+    new = list(found) if floor is None else words_found_above(ctx, job, found, holders, floor)
+    return any(s not in scored for s in new)
 
 
 def words_found_above(
