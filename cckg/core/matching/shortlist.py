@@ -81,7 +81,6 @@ WAYS = {"Solution": "solution", "Offer": "offer", "Event": "event"}
 Fits = dict[str, float]  # need theme -> the best relation value (factors.relation_value)
 K = TypeVar("K")  # a holder's IRI or an agent's (kind, IRI)
 ContextOf = Callable[[tuple[str, ...], int | None], float]
-Estimate = Callable[[Mapping[str, float], float, float], float]
 
 
 def select_holders(
@@ -397,8 +396,10 @@ class AgentNumbers:
     def own_table(self) -> np.ndarray:
         """[agent kind code, holder kind code] -> whether the agent stands on its own
         (``factors.stands_on_its_own``) behind a holder of that kind."""
-        table = np.zeros((len(self.kind_code), len(HOLDER_CODES)), dtype=bool)
-        for kind, a in self.kind_code.items():
+        with self._lock:  # another thread may be adding a kind
+            codes = list(self.kind_code.items())
+        table = np.zeros((len(codes), len(HOLDER_CODES)), dtype=bool)
+        for kind, a in codes:
             for cls, b in HOLDER_CODES.items():
                 table[a, b] = stands_on_its_own(kind, (WAYS.get(cls, ""),))
         return table
