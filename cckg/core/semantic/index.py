@@ -64,7 +64,6 @@ class SemanticIndex:
             self._ranges[owner] = (start, i + 1)
         # The first row of each thing's run, in row order, and each thing's place in it.
         self._starts = np.fromiter((a for a, _ in self._ranges.values()), dtype=np.int64)
-        self._lengths = np.fromiter((b - a for a, b in self._ranges.values()), dtype=np.int64)
         self._place = {owner: k for k, owner in enumerate(self._ranges)}
         self._last: tuple[np.ndarray, np.ndarray] | None = None  # scores -> _maxima
         self.report = BuildReport(len(texts))
@@ -117,15 +116,9 @@ class SemanticIndex:
         else:
             top = np.arange(len(sims))
         top = top[np.argsort(-sims[top], kind="stable")]
-        hits = []
-        for n in top.tolist():
-            if sims[n] <= -2.0:
-                break
-            start = int(self._starts[n])
-            end = start + int(self._lengths[n])
-            i = start + int(np.argmax(scores[start:end]))
-            hits.append(self._hit(i, float(scores[i])))
-        return hits
+        things = [str(self.owners[self._starts[n]]) for n in top.tolist() if sims[n] > -2.0]
+        found = self.closest(scores, things)
+        return [found[thing] for thing in things]
 
     def scores(self, vector: np.ndarray) -> np.ndarray:
         """The cosine of every sentence with ``vector`` (one matrix product)."""
