@@ -175,3 +175,25 @@ def test_content_hash_does_not_depend_on_blank_node_labels_or_order():
             text = text.replace(label, b"_:n%d" % rng.randrange(10**9))
         seen.add(tuple(canonical_lines(text)))
     assert len(seen) == 1
+
+
+def test_the_progress_bar_starts_no_thread(monkeypatch):
+    """The gate forks its second worker only when no other thread runs (``forked.usable``);
+    tqdm's monitor thread, started even for a disabled bar, kept every ``cckg load`` on one
+    core."""
+    import threading
+
+    from tqdm import tqdm
+
+    from cckg.loaders import pipeline
+
+    if tqdm.monitor is not None:  # started by another test's bar
+        tqdm.monitor.exit()
+        monkeypatch.setattr(tqdm, "monitor", None)
+    monkeypatch.setattr(tqdm, "monitor_interval", 10)  # tqdm's default
+    before = set(threading.enumerate())
+    for quiet in (True, False):
+        bar = pipeline._progress(10, "validating", quiet)
+        bar.update(5)
+        assert set(threading.enumerate()) <= before, quiet
+        bar.close()

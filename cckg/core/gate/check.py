@@ -31,7 +31,9 @@ class Progress(Protocol):
     def close(self) -> object: ...
 
 
-class _Silent:
+class Silent:
+    """No progress shown."""
+
     def update(self, n: int = 1) -> None:
         pass
 
@@ -110,4 +112,4 @@ class Gate:
 
 
 def _no_progress(total: int, desc: str) -> Progress:
-    return _Silent()
+    return Silent()
