@@ -29,6 +29,7 @@ import hashlib
 import threading
 import weakref
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -190,6 +191,10 @@ def write_graphs(
 # ---------------------------------------------------------------- the writer
 
 
+class _RulesRefusedError(Exception):
+    """The rules refused the write: the gate stops before its first write."""
+
+
 class WriteConflictError(Exception):
     """A graph changed between the moment a write read it and its own write (HTTP 409)."""
 
@@ -253,9 +258,44 @@ class Writer:
         datas: list[OxGraph] | None = None,
         progress: ProgressFactory | None = None,
     ) -> list[Violation]:
-        """Every reason to refuse ``write`` (the sources' data stores are used up)."""
+        """Every reason to refuse ``write`` (the sources' data stores are used up).
+
+        The rules about the write as a whole run on a thread while the gate gathers its
+        context (both mostly wait on pyoxigraph, which releases the GIL): 1-2 s of a 1e6 load.
+        Before the gate first writes to a source's store, the rules end; if they found
+        anything, that is the answer (the shapes' reports would only add noise to it)."""
         sources = write.sources
         datas = datas if datas is not None else [as_oxgraph(s.public) for s in sources]
+        views = [OxGraph(d.store) for d in datas]  # the gate takes the stores from ``datas``
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cckg-write-rules")
+        pending = pool.submit(self._rules, write, views)
+
+        def rules_found() -> list[Violation]:
+            try:
+                return pending.result()
+            finally:
+                pool.shutdown()  # joined: the gate forks its worker only when no thread runs
+
+        def refuse_early() -> None:
+            if rules_found():
+                raise _RulesRefusedError
+
+        try:
+            if not sources:
+                return rules_found()
+            lookup = self.gate.lookup(sources, self.store)
+            found = self.gate.check(
+                sources, datas, lookup, progress=progress, before_write=refuse_early
+            )
+        except _RulesRefusedError:
+            return rules_found()
+        finally:
+            pool.shutdown()
+        return rules_found() or found
+
+    def _rules(self, write: Write, datas: list[OxGraph]) -> list[Violation]:
+        """The rules about the write as a whole (``core/gate/rules.py``)."""
+        sources = write.sources
         found: list[Violation] = []
         public = [(s, d) for s, d in zip(sources, datas, strict=True) if s.graph_name != "private"]
         for src, data in public:
@@ -269,11 +309,6 @@ class Writer:
         changes: dict[str, OxGraph | None] = dict(names)
         changes.update((str(g), None) for g in write.drops)
         found += rules.deletions(changes, self.store, self.base)
-        if found:  # the shapes' reports would only add noise to these
-            return found
-        if sources:
-            lookup = self.gate.lookup(sources, self.store)
-            found += self.gate.check(sources, datas, lookup, progress=progress)
         return found
 
     def write(

@@ -9,6 +9,7 @@ against the private shapes, and its references must exist in the load or in the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Protocol
 
 from rdflib import Graph
@@ -76,9 +77,12 @@ class Gate:
         lookup: TypeLookup,
         keep: list[bool] | None = None,
         progress: ProgressFactory | None = None,
+        before_write: Callable[[], object] | None = None,
     ) -> list[Violation]:
         """The SHACL gate: each source in one engine run on its own store (``datas``, the
-        sources' public triples; used up unless ``keep`` says so, the default)."""
+        sources' public triples; used up unless ``keep`` says so, the default).
+        ``before_write`` is called before a run first writes to a source's store (until then
+        other threads may read it); an exception it raises ends the check."""
         violations: list[Violation] = []
         bar = (progress or _no_progress)(sum(len(d) for d in datas), "validating")
         for i, (src, data) in enumerate(zip(sources, datas, strict=True)):
@@ -94,7 +98,7 @@ class Gate:
                 lookup,
                 locator(src),
                 workers=2,
-                before_write=data.wait_dump,  # the dump reads the data alone
+                before_write=partial(_first_write, data, before_write),
             )
             violations.extend(v for v in found if v.severity != "Warning")
             violations.extend(self._private(src, lookup))
@@ -109,6 +113,12 @@ class Gate:
         context = ValidationContext(self.hierarchy, lookup.types(sorted(linked_nodes(src.private))))
         private = ParsedSource(src.path, src.graph_name, src.private, locations=src.locations)
         return validate_source(private, self.private_shapes, context)
+
+
+def _first_write(data: OxGraph, before_write: Callable[[], object] | None) -> None:
+    data.wait_dump()  # the dump reads the data alone
+    if before_write is not None:
+        before_write()
 
 
 def _no_progress(total: int, desc: str) -> Progress:

@@ -117,30 +117,29 @@ def personal_data(src: ParsedSource, data: OxGraph, base: str) -> list[Violation
                 "public one",
             )
         )
-    rows = _select(
-        data,
-        "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(isIRI(?o) && "
-        '(STRSTARTS(STR(?o), "mailto:") || STRSTARTS(STR(?o), "tel:"))) }',
-    )
-    for r in rows:
-        found.append(
-            _violation(
-                src,
-                r["s"].value,
-                _local(r["p"].value),
-                "a mailto: or tel: link is contact data: it belongs in the private graph, "
-                "never in a public one",
-                r["o"].value,
-            )
-        )
+    # One scan of the data for both: mailto:/tel: links, and a practitioner's literals
     practitioner = term_n3(Literal(f"{base}id/practitioner/"))
     rows = _select(
         data,
-        f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o FILTER(isLiteral(?o) && "
-        f"STRSTARTS(STR(?s), {practitioner})) }}",
+        f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o FILTER(IF(isLiteral(?o), "
+        f"STRSTARTS(STR(?s), {practitioner}), "
+        'isIRI(?o) && (STRSTARTS(STR(?o), "mailto:") || STRSTARTS(STR(?o), "tel:")))) }',
     )
     for r in rows:
-        text = r["o"].value.strip()
+        o = r["o"]
+        if not isinstance(o, ox.Literal):
+            found.append(
+                _violation(
+                    src,
+                    r["s"].value,
+                    _local(r["p"].value),
+                    "a mailto: or tel: link is contact data: it belongs in the private graph, "
+                    "never in a public one",
+                    o.value,
+                )
+            )
+            continue
+        text = o.value.strip()
         if EMAIL_RE.search(text) or PHONE_RE.match(text):
             found.append(
                 _violation(
