@@ -146,7 +146,8 @@ def stored_hashes(store: Store) -> dict[URIRef, str]:
 def content_of(data: OxGraph | Graph) -> tuple[Part, str]:
     """What to write of ``data``, and its content hash (always of canonical N-Triples)."""
     if isinstance(data, OxGraph):
-        return data.ntriples(), data.content_hash()
+        nt = data.ntriples()
+        return nt, digest(nt)
     return data, digest(OxGraph.from_graphs([data]).ntriples())
 
 
@@ -274,7 +275,6 @@ class Writer:
                 return pending.result()
             finally:
                 pool.shutdown()  # joined: the gate forks its worker only when no thread runs
-                views.clear()  # the gate frees the stores when it is done with them
 
         def refuse_early() -> None:
             if rules_found():

@@ -99,7 +99,6 @@ class Gate:
                 locator(src),
                 workers=2,
                 before_write=partial(_first_write, data, before_write),
-                before_fork=data.end_dump,  # the content hash after the dump
             )
             violations.extend(v for v in found if v.severity != "Warning")
             violations.extend(self._private(src, lookup))

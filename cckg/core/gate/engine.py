@@ -106,7 +106,6 @@ class CompiledShapes:
         strategy: str = "auto",
         workers: int = 1,
         before_write: Callable[[], object] | None = None,
-        before_fork: Callable[[], object] | None = None,
     ) -> list[ValidationResult]:
         """Validate ``data``: an rdflib Graph, N-Triples bytes, or a pyoxigraph Store.
 
@@ -123,8 +122,6 @@ class CompiledShapes:
         With ``workers`` 2, a big run evaluates half of its shapes in a forked process (with
         two cores, and no other thread in this process). ``before_write`` is called before
         the run first writes to a Store it was given: until then another thread may read it.
-        ``before_fork`` is called before the run forks its worker: a thread of the caller's
-        that is still running should end there.
         """
         if strategy not in ("auto", "per-focus", "bulk"):
             raise ValueError(f"unknown strategy {strategy!r}")
@@ -139,10 +136,7 @@ class CompiledShapes:
         )
         run.strategy = strategy
         units = self._units[run.has_ill_typed]
-        parallel = workers > 1 and run.size >= PARALLEL_MIN
-        if parallel and before_fork is not None:
-            before_fork()
-        if parallel and forked.usable():
+        if workers > 1 and run.size >= PARALLEL_MIN and forked.usable():
             mine, theirs = forked.split(units, run.cost)
             results = forked.in_two(mine, theirs, run.evaluate)
         else:
@@ -161,7 +155,6 @@ def validate_graph_fast(
     restrict_to_subjects: bool = True,
     workers: int = 1,
     before_write: Callable[[], object] | None = None,
-    before_fork: Callable[[], object] | None = None,
 ) -> list[Violation]:
     """SHACL violations of ``data`` as the gate's :class:`Violation` objects.
 
@@ -181,7 +174,6 @@ def validate_graph_fast(
         restrict_to_subjects=restrict_to_subjects,
         workers=workers,
         before_write=before_write,
-        before_fork=before_fork,
     )
     out = [to_violation(r, locate) for r in results]
     return sorted(out, key=violation_order)

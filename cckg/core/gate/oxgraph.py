@@ -15,7 +15,6 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
-from cckg.core.gate.content import digest
 from cckg.core.gate.ntriples import graph_to_ntriples
 from cckg.core.store import Term, solutions, to_oxigraph, to_rdflib, written
 
@@ -29,10 +28,8 @@ class OxGraph:
     def __init__(self, store: ox.Store | None = None) -> None:
         self._store: ox.Store | None = store if store is not None else ox.Store()
         self._nt: bytes | None = None
-        self._hash: str | None = None
         self._len: int | None = None
         self._dumping: threading.Thread | None = None
-        self._dumped: threading.Event | None = None  # set once the dump's triples are there
 
     @classmethod
     def from_ntriples(cls, data: bytes, lenient: bool = False) -> OxGraph:
@@ -65,42 +62,22 @@ class OxGraph:
             self._nt = self._dump(self.store)
         return self._nt
 
-    def content_hash(self) -> str:
-        """The content hash of the triples (``core/gate/content.py``)."""
-        self.end_dump()
-        nt = self.ntriples()
-        if self._hash is None:
-            self._hash = digest(nt)
-        return self._hash
-
     def wait_dump(self) -> None:
-        """Wait for the triples of a dump :meth:`start_dump` started (not for their hash)."""
-        if self._dumped is not None:
-            self._dumped.wait()
-
-    def end_dump(self) -> None:
-        """Wait for the thread :meth:`start_dump` started to end (hash included)."""
+        """Wait for a dump :meth:`start_dump` started."""
         if self._dumping is not None:
             self._dumping.join()
             self._dumping = None
 
     def start_dump(self) -> None:
         """Start :meth:`ntriples` on a thread: pyoxigraph writes without the GIL, from a
-        snapshot, so validation may go on (and add its context to the store) meanwhile. The
-        content hash follows on the same thread (sorting the lines: about 1 s at 1e6), off
-        the write's path after validation."""
+        snapshot, so validation may go on (and add its context to the store) meanwhile."""
         if self._nt is None and self._dumping is None:
             store = self.store
-            dumped = self._dumped = threading.Event()
 
             def dump() -> None:
-                try:
-                    self._nt = self._dump(store)
-                finally:
-                    dumped.set()
-                self._hash = digest(self._nt)
+                self._nt = self._dump(store)
 
-            self._dumping = threading.Thread(target=dump, name="cckg-dump", daemon=True)
+            self._dumping = threading.Thread(target=dump, daemon=True)
             self._dumping.start()
 
     @staticmethod
