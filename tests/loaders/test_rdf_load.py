@@ -197,3 +197,28 @@ def test_the_progress_bar_starts_no_thread(monkeypatch):
         bar.update(5)
         assert set(threading.enumerate()) <= before, quiet
         bar.close()
+
+
+def test_no_thread_of_the_load_is_left_when_the_gate_forks(tmp_path, monkeypatch):
+    """The gate forks its second worker only when no other thread runs: the load's own threads
+    (the N-Triples dump, the write rules, a progress bar's monitor) must have ended by then, or
+    every big ``cckg load`` validates on one core."""
+    import threading
+
+    from cckg.core.gate import engine, forked
+
+    monkeypatch.setattr(engine, "PARALLEL_MIN", 1)  # fork (or ask to) for any size
+    before = set(threading.enumerate())
+    seen: list[set[threading.Thread]] = []
+    usable = forked.usable
+
+    def asked() -> bool:
+        seen.append(set(threading.enumerate()) - before)
+        return usable()
+
+    monkeypatch.setattr(forked, "usable", asked)
+    nt = tmp_path / "plain.nt"
+    nt.write_text('<urn:x:b> <urn:x:p> <urn:x:c> .\n<urn:x:b> <urn:x:p> "x"@en .\n')
+    code, report = load(nt, tmp_path / "store")
+    assert code == 0, report
+    assert seen == [set()]
