@@ -46,7 +46,7 @@ from cckg.core.matching.model import (
     Weights,
 )
 from cckg.core.matching.queries import country_info, language_of, number_of, objects, run, text_of
-from cckg.core.matching.retrieval import place_countries, retrieve, words_add_solutions
+from cckg.core.matching.retrieval import place_countries, retrieve, words_to_score
 from cckg.core.matching.scoring import rank, rank_offer
 from cckg.core.semantic.encoder import shared_encoder
 from cckg.core.semantic.index import SemanticIndex
@@ -390,10 +390,9 @@ class Matcher:
             # score above the results found are read and scored in full; when the first
             # pass scored them all, a second would score what it did: its results stand.
             floor = min(r.score for r in results) if len(results) >= req.limit else None
-            if words_add_solutions(ctx, job, req.kinds, floor, scored):
-                results, excluded, _, _ = self._retrieve_and_rank(
-                    ctx, job, req, scan_words=True, floor=floor
-                )
+            words = words_to_score(ctx, job, req.kinds, floor, scored)
+            if words is not None:
+                results, excluded, _, _ = self._retrieve_and_rank(ctx, job, req, words)
         echo.update(self._echo(analysis, job, excluded))
         display = req.display or (analysis.language if text else None) or "en"
         return _localised(MatchResponse(results, echo), display)
@@ -403,13 +402,12 @@ class Matcher:
         ctx: Context,
         job: Job,
         req: MatchRequest,
-        scan_words: bool = False,
-        floor: float | None = None,
+        words: Sequence[str] | None = None,
     ) -> tuple[list[MatchResult], int, bool, set[str]]:
         """The results, how many of the asking city were left out, whether every theme
         holder was looked at, and the solutions scored."""
         props: Props = {}
-        candidates, complete = retrieve(ctx, job, req.kinds, req.limit, props, scan_words, floor)
+        candidates, complete = retrieve(ctx, job, req.kinds, req.limit, props, words)
         job.countries = place_countries(ctx, candidates, job.place, props)
         results, excluded = rank(ctx, candidates, job, req.limit)
         solutions = {iri for iri, c in candidates.items() if c.kind == "solution"}

@@ -75,15 +75,14 @@ def retrieve(
     kinds: Sequence[str],
     limit: int,
     props: Props,
-    scan_words: bool = False,
-    floor: float | None = None,
+    words: Sequence[str] | None = None,
 ) -> tuple[dict[str, Candidate], bool]:
     """Candidates of the wanted kinds, with their links to the need's themes and the
     facts the ranking weighs, and whether every theme holder was looked at. Solutions
     are always looked at: the other kinds borrow their proof and their words from the
-    solutions behind them. ``scan_words``: find the need's words in every solution; with
-    ``floor``, a solution that only the words find is a candidate only when it could score
-    above that (``words_found_above``)."""
+    solutions behind them. ``words``: the solutions the need's words in every solution
+    found to score (``words_to_score``); without it, all those the words find when every
+    theme holder is looked at, else none."""
     store, terms, cache = ctx.store, list(job.terms), job.cache
     if job.selected is None:  # the word search's second pass selects the same holders
         expanded = expand(store, job.query_themes) if job.query_themes else {}
@@ -92,7 +91,8 @@ def retrieve(
     close = semantic_holders(job, kinds)  # what the need's meaning finds
     holders = _holders(selected, close)
     pool = _Pool(kinds, agents)
-    found = words_everywhere(store, job) if terms and (complete or scan_words) else {}
+    searched = not terms or complete or words is not None
+    found = words_everywhere(store, job) if terms and searched else {}
     # Hop 1: who stands behind each theme holder; the facts of the solutions.
     read_props(store, props, [*holders, *found], cache)
     for x, types in holders.items():
@@ -100,9 +100,8 @@ def retrieve(
         themes = {*facts.get("theme", ()), *facts.get("expertIn", ())}
         links = {(q, rel, t) for t in themes for q, rel in expanded.get(t, ())}
         add_holder(ctx.base, x, types, facts, links, pool, admit=x in close)
-    for iri in found if floor is None else words_found_above(ctx, job, found, holders, floor):
+    for iri in found if words is None else words:
         pool.get(iri, "solution")
-    searched = not terms or complete or scan_words
     # Without the word search over every solution (None), the words of those looked at.
     _read_facts(store, job, pool, props, found if searched else None)
     candidates = pool.candidates
@@ -132,17 +131,20 @@ def words_everywhere(store: Store, job: Job) -> dict[str, set[str]]:
     return job.words_everywhere
 
 
-def words_add_solutions(
+def words_to_score(
     ctx: Context, job: Job, kinds: Sequence[str], floor: float | None, scored: Container[str]
-) -> bool:
-    """Whether the need's words in every solution find one that could rank
-    (``words_found_above``, with ``floor``) and that a first pass did not score
-    (``scored``). If not, a second pass would read and score what the first did."""
+) -> list[str] | None:
+    """The solutions the need's words in every solution find that could rank
+    (``words_found_above``, with ``floor``), for a second pass (``retrieve``); None when a
+    first pass scored them all (``scored``): a second would read and score what it did."""
     found = words_everywhere(ctx.store, job)
-    selected = job.selected[1] if job.selected is not None else {}
-    holders = _holders(selected, semantic_holders(job, kinds))
-    new = list(found) if floor is None else words_found_above(ctx, job, found, holders, floor)
-    return any(s not in scored for s in new)
+    if floor is None:
+        new = list(found)
+    else:
+        selected = job.selected[1] if job.selected is not None else {}
+        holders = _holders(selected, semantic_holders(job, kinds))
+        new = words_found_above(ctx, job, found, holders, floor)
+    return new if any(s not in scored for s in new) else None
 
 
 def words_found_above(
