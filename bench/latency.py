@@ -12,6 +12,7 @@ Python), the others are killed and restarted by the parent (Rust code cannot be 
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing as mp
 import signal
 import time
@@ -53,6 +54,7 @@ class TaskResult:
     timeout_s: float | None = None  # set when a run hit the cap
     error: str | None = None
     first: float | None = None  # the first run, reported apart when it is a warm-up
+    answer: str | None = None  # digest of the first run's answer (``answer_digest``)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +65,7 @@ class TaskResult:
             "rows": self.rows,
             "timeout_s": self.timeout_s,
             "error": self.error,
+            "answer": self.answer,
         }
 
 
@@ -179,14 +182,45 @@ def _open(engine: str, source: str) -> Any:
     raise ValueError(engine)
 
 
-def _task(store: Any, matcher: Any, name: str) -> Callable[[], int]:
+def _task(store: Any, matcher: Any, name: str) -> Callable[[], tuple[int, str]]:
+    """The task's run: its number of rows (results) and the digest of its answer."""
     from cckg.core import matching, queries
 
     if name in MATCH_REQUESTS:
         request = matching.MatchRequest(**MATCH_REQUESTS[name])
-        return lambda: len(matcher.match(request).results)
+
+        def match() -> tuple[int, str]:
+            results = matcher.match(request).results
+            return len(results), answer_digest([(r.kind, r.iri, r.score) for r in results])
+
+        return match
     query = _queries()[name]
-    return lambda: len(queries.run(store, query, {})[1])
+
+    def select() -> tuple[int, str]:
+        rows = queries.run(store, query, {})[1]
+        return len(rows), answer_digest(
+            sorted(tuple(_term(r.get(v)) for v in query.variables) for r in rows)
+        )
+
+    return select
+
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def _term(term: Any) -> str:
+    """A term as N-Triples, a string literal without its datatype (stores differ there)."""
+    if term is None:
+        return ""
+    if getattr(term, "datatype", None) is not None and str(term.datatype) == XSD_STRING:
+        return f'"{term}"'
+    return term.n3()
+
+
+def answer_digest(answer: Any) -> str:
+    """A short digest of an answer, to see that every engine gave the same one: a store
+    that answers wrongly must not pass for a fast one."""
+    return hashlib.sha256(repr(answer).encode()).hexdigest()[:16]
 
 
 @cache
@@ -223,7 +257,7 @@ def _worker(conn, engine: str, source: str, self_alarm: bool) -> None:
                 t0 = time.perf_counter()
                 rows = run()
                 dt = time.perf_counter() - t0
-            conn.send(("ok", dt, rows))
+            conn.send(("ok", dt, rows))  # (number of rows, digest of the answer)
         except _QueryTimeoutError:
             conn.send(("timeout", cap, None))
         except Exception as e:  # reported in the table, the run goes on
@@ -304,7 +338,7 @@ def measure(engine: Engine, name: str, s: Settings) -> TaskResult:
     if status == "error":
         res.error = rows
         return res
-    res.rows = rows
+    res.rows, res.answer = rows
     res.first = first
     # The first run of a task fills the per-version caches (the matcher's facts, the named
     # query's answer): a server pays it once per store version, so it is reported apart

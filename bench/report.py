@@ -244,8 +244,32 @@ def _latency(results: dict[str, Any]) -> list[str]:
         for name in names:
             firsts = [_n(lat[e]["tasks"].get(name, {}).get("first_ms")) for e in engines]
             lines.append(f"     {name:<40} {' / '.join(firsts)}")
+        lines.extend(_answers(lat, engines, titles))
         lines.append("")
     return lines
+
+
+def _answers(lat: dict[str, Any], engines: list[str], titles: dict[str, str]) -> list[str]:
+    """Whether every engine gave the embedded store's answer (digests of the first runs)."""
+    base = lat.get("embedded", {}).get("tasks", {})
+    differ = []
+    for name, t in base.items():
+        for e in engines:
+            other = lat[e]["tasks"].get(name, {})
+            if e != "embedded" and t.get("answer") and other.get("answer") not in (
+                None, t["answer"]
+            ):  # fmt: skip
+                differ.append(
+                    f"{name} on {titles[e].split(' (')[0]} ({other.get('rows')} rows against "
+                    f"{t.get('rows')})"
+                )
+    if not any(t.get("answer") for t in base.values()):
+        return []  # a results file from before answers were compared
+    if not differ:
+        return ["   answers: every engine that answered gave the embedded store's answer"]
+    return ["   answers that differ from the embedded store's (a wrong answer is no speed):"] + [
+        f"     {d}" for d in differ
+    ]
 
 
 def _http(results: dict[str, Any]) -> list[str]:
