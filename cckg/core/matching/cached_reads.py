@@ -15,7 +15,7 @@ from rdflib import URIRef
 
 from cckg.core import iris, text_analysis
 from cckg.core.matching.model import Holder, Props, StoreCache, Values
-from cckg.core.matching.queries import int_of, run
+from cckg.core.matching.queries import int_of, is_true, run
 from cckg.core.store import Store
 
 # The agents a holder class stands for (list_theme_holder_agents.rq): its property -> the
@@ -250,7 +250,7 @@ def _add_facts(facts: dict[str, Any], row: Values) -> None:
         facts["countries"] += (row["country"],)
     facts["population"] = facts.get("population") or int_of(row.get("population"))
     for flag in ("outcomes", "uncertain", "offered", "organised"):
-        facts[flag] = facts.get(flag, False) or row.get(flag) == "true"
+        facts[flag] = facts.get(flag, False) or is_true(row.get(flag))
 
 
 def _holder(facts: Mapping[str, Any]) -> Holder:

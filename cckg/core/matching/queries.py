@@ -110,6 +110,12 @@ def int_of(value: object) -> int | None:
         return None
 
 
+def is_true(value: object) -> bool:
+    """A computed boolean of a row (``BIND(EXISTS {…} AS ?flag)``): ``true``, or ``1`` from
+    Virtuoso, which answers computed booleans as the integers 1 and 0."""
+    return value is not None and str(value) in ("true", "1")
+
+
 def values_of(props: Props, resource: object, key: str) -> Sequence[Value]:
     return props.get(str(resource), {}).get(key, [])
 
