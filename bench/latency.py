@@ -205,16 +205,12 @@ def _task(store: Any, matcher: Any, name: str) -> Callable[[], tuple[int, str]]:
     return select
 
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
-
 def _term(term: Any) -> str:
-    """A term as N-Triples, a string literal without its datatype (stores differ there)."""
-    if term is None:
-        return ""
-    if getattr(term, "datatype", None) is not None and str(term.datatype) == XSD_STRING:
-        return f'"{term}"'
-    return term.n3()
+    """A term as N-Triples, as the store's terms are compared (``to_oxigraph``: a string
+    literal without its datatype, which rdflib keeps and the stores drop)."""
+    from cckg.core.store import to_oxigraph
+
+    return "" if term is None else str(to_oxigraph(term))
 
 
 def answer_digest(answer: Any) -> str:

@@ -252,6 +252,8 @@ def _latency(results: dict[str, Any]) -> list[str]:
 def _answers(lat: dict[str, Any], engines: list[str], titles: dict[str, str]) -> list[str]:
     """Whether every engine gave the embedded store's answer (digests of the first runs)."""
     base = lat.get("embedded", {}).get("tasks", {})
+    if not any(t.get("answer") for t in base.values()):
+        return []  # a results file from before answers were compared
     differ = []
     for name, t in base.items():
         for e in engines:
@@ -263,8 +265,6 @@ def _answers(lat: dict[str, Any], engines: list[str], titles: dict[str, str]) ->
                     f"{name} on {titles[e].split(' (')[0]} ({other.get('rows')} rows against "
                     f"{t.get('rows')})"
                 )
-    if not any(t.get("answer") for t in base.values()):
-        return []  # a results file from before answers were compared
     if not differ:
         return ["   answers: every engine that answered gave the embedded store's answer"]
     return ["   answers that differ from the embedded store's (a wrong answer is no speed):"] + [
