@@ -198,8 +198,10 @@ def _task(store: Any, matcher: Any, name: str) -> Callable[[], tuple[int, str]]:
 
     def select() -> tuple[int, str]:
         rows = queries.run(store, query, {})[1]
+        # In order: every named query orders its rows completely (queries/README.md), and
+        # Virtuoso 7.2 once returned the right rows out of order.
         return len(rows), answer_digest(
-            sorted(tuple(_term(r.get(v)) for v in query.variables) for r in rows)
+            [tuple(_term(r.get(v)) for v in query.variables) for r in rows]
         )
 
     return select

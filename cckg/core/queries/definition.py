@@ -189,9 +189,19 @@ def _below(node: Any, name: str) -> Any:
     return None
 
 
-def _conditions(node: Any) -> list[str]:
+def _conditions(node: Any, unwrap_str: bool = False) -> list[str]:
+    """The ORDER BY conditions of a select; with ``unwrap_str``, ``STR(?key)`` reads as
+    ``?key`` (the outer sort of a paged query: see ``_page_keys``)."""
     order = _below(node, "OrderBy")
-    return [] if order is None else [repr((c["expr"], c["order"])) for c in order["expr"]]
+    if order is None:
+        return []
+    out = []
+    for c in order["expr"]:
+        expr = c["expr"]
+        if unwrap_str and getattr(expr, "name", None) == "Builtin_STR":
+            expr = expr["arg"]
+        out.append(repr((expr, c["order"])))
+    return out
 
 
 def _page_keys(page: Any, algebra: Any, variables: tuple[str, ...], source: str) -> tuple:
@@ -200,10 +210,12 @@ def _page_keys(page: Any, algebra: Any, variables: tuple[str, ...], source: str)
     The outer query looks up details of the page's rows and may repeat a row (a detail with
     several values), so a page is counted in page-select rows: those carry the projected
     variables both selects share. Its ORDER BY has to begin with the page select's, so that
-    the rows of one page-select row stay together and in page order.
+    the rows of one page-select row stay together and in page order. It may read a string key
+    of the page select as ``STR(?key)``: Virtuoso 7.2 did not sort again when the outer keys
+    repeated the page select's, and returned the page out of order.
     """
     inner = _conditions(page)
-    if not inner or _conditions(algebra)[: len(inner)] != inner:
+    if not inner or _conditions(algebra, unwrap_str=True)[: len(inner)] != inner:
         raise QueryDefinitionError(
             f"{source}: the query's ORDER BY must begin with the ORDER BY of the select that "
             "holds the LIMIT"
