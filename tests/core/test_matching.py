@@ -845,3 +845,21 @@ def test_contexts_of_is_context_of_for_every_holder(demo_store):
         one = context_of(ctx, place)
         want = [one(h.countries, h.population) for h in holders]
         assert contexts_of(ctx, place, holders).tolist() == want, place
+
+
+def test_pre_ranking_knows_where_a_practitioner_holding_no_theme_is(demo_store):
+    """A practitioner who only offers know-how on a need's theme (no expertise in it) is no
+    theme holder: the pre-ranking reads where it is, as for an institution. At 10^6 one such
+    practitioner, 6th in the full retrieval of a theme + city need, was estimated with no
+    context and came 73rd of 595."""
+    from cckg.core.matching import shortlist
+    from cckg.core.matching.cached_reads import read_agent_places
+    from cckg.core.matching.model import StoreCache
+
+    cache = StoreCache()
+    agent = ("practitioner", "https://w3id.org/cckg/id/practitioner/example-olena-pryklad")
+    assert shortlist._needs_place(agent, cache)
+    read_agent_places(demo_store, [agent[1]], cache)
+    countries, population = shortlist._place_of(agent, cache)
+    assert countries == ("https://w3id.org/cckg/id/country/ua",)
+    assert population and population > 100_000  # Lutsk

@@ -523,7 +523,7 @@ def _best_agents(
         batch = [i for i in order[start : start + 200] if may_enter(i)]
         if not batch:
             break
-        located = [agents[i][1] for i in batch if agents[i][0] != "practitioner"]
+        located = [agents[i][1] for i in batch if _needs_place(agents[i], cache)]
         read_agent_places(ctx.store, located, cache)
         for i in batch:
             if not may_enter(i):
@@ -541,13 +541,19 @@ def _best_agents(
     return [agent for k, ranked in placed.items() for _, agent in heapq.nsmallest(sizes[k], ranked)]
 
 
+def _needs_place(agent: tuple[str, str], cache: StoreCache) -> bool:
+    """Whether where an agent is must be read: a practitioner's is kept with its holder
+    facts when it holds a theme itself, not when it only offers know-how on one."""
+    return agent[0] != "practitioner" or agent[1] not in cache.holders
+
+
 def _place_of(agent: tuple[str, str], cache: StoreCache) -> tuple[tuple[str, ...], int | None]:
-    """An agent's countries and city size; a practitioner's are its own holder's."""
-    where = cache.places.get(agent[1])
-    if agent[0] == "practitioner" or where is None:
-        h = cache.holders.get(agent[1])
-        where = (h.countries, h.population) if h else ((), None)
-    return where
+    """An agent's countries and city size; a theme-holding practitioner's are its own
+    holder's."""
+    h = cache.holders.get(agent[1]) if agent[0] == "practitioner" else None
+    if h is not None:
+        return h.countries, h.population
+    return cache.places.get(agent[1]) or ((), None)
 
 
 def _agent_reach(
