@@ -258,12 +258,15 @@ def _past_page_limit(lat: dict[str, Any], engines: list[str], titles: dict[str, 
     from cckg.core.settings import Settings
 
     limit_ms = Settings().sparql_timeout_s * 1000
-    slow = [
-        f"{name} on {titles[e].split(' (')[0]}: {_n(first)} ms"
-        for name in named_queries()
-        for e in engines
-        if (first := lat[e]["tasks"].get(name, {}).get("first_ms")) and first > limit_ms
-    ]
+    slow = []
+    for name in named_queries():
+        for e in engines:
+            task = lat[e]["tasks"].get(name, {})
+            first, cap = task.get("first_ms"), task.get("timeout_s")
+            if first is not None and first > limit_ms:
+                slow.append(f"{name} on {titles[e].split(' (')[0]}: {_n(first)} ms")
+            elif first is None and cap and cap * 1000 > limit_ms:  # stopped at the cap
+                slow.append(f"{name} on {titles[e].split(' (')[0]}: > {cap:g} s (stopped)")
     if not slow:
         return []
     return [f"   first runs past the pages' time limit ({limit_ms / 1000:g} s):"] + [

@@ -69,4 +69,9 @@ def test_a_first_run_past_the_pages_time_limit_is_named() -> None:
     assert "first runs past the pages' time limit (10 s)" in text
     assert "list_needs_without_offers on Virtuoso: 24,498 ms" in text
     assert "count_sdg_coverage on" not in text
+    stopped = _task(0, None)
+    stopped["first_ms"], stopped["timeout_s"], stopped["n"] = None, 60.0, 0
+    results["latency"]["virtuoso"]["tasks"]["count_sdg_coverage"] = stopped
+    text = "\n".join(report._latency(results))
+    assert "count_sdg_coverage on Virtuoso: > 60 s (stopped)" in text
     assert "past the pages' time limit" not in "\n".join(report._latency(_results("a")))

@@ -847,19 +847,21 @@ def test_contexts_of_is_context_of_for_every_holder(demo_store):
         assert contexts_of(ctx, place, holders).tolist() == want, place
 
 
-def test_pre_ranking_knows_where_a_practitioner_holding_no_theme_is(demo_store):
+def test_pre_ranking_knows_where_a_practitioner_holding_no_theme_is(demo_store, monkeypatch):
     """A practitioner who only offers know-how on a need's theme (no expertise in it) is no
     theme holder: the pre-ranking reads where it is, as for an institution. At 10^6 one such
     practitioner, 6th in the full retrieval of a theme + city need, was estimated with no
-    context and came 73rd of 595."""
-    from cckg.core.matching import shortlist
-    from cckg.core.matching.cached_reads import read_agent_places
-    from cckg.core.matching.model import StoreCache
+    context and came 73rd of 595. Forced onto the demo store, strong themes only: Jana
+    Vorbild offers mentoring on start-up promotion, her expertise is elsewhere."""
+    import cckg.core.matching.shortlist as shortlist
 
-    cache = StoreCache()
-    agent = ("practitioner", "https://w3id.org/cckg/id/practitioner/example-olena-pryklad")
-    assert shortlist._needs_place(agent, cache)
-    read_agent_places(demo_store, [agent[1]], cache)
-    countries, population = shortlist._place_of(agent, cache)
-    assert countries == ("https://w3id.org/cckg/id/country/ua",)
-    assert population and population > 100_000  # Lutsk
+    monkeypatch.setattr(shortlist, "EXHAUSTIVE_UP_TO", -1)
+    monkeypatch.setattr(shortlist, "SHORTLIST_FROM", 0)
+    matcher = Matcher(demo_store)
+    matcher.match(MatchRequest(theme="start-up-promotion", kinds=("practitioner",)))
+    cache = matcher._store_cache()
+    jana = "https://w3id.org/cckg/id/practitioner/example-jana-vorbild"
+    assert jana not in cache.holders  # behind the offer only
+    countries, population = shortlist._place_of(("practitioner", jana), cache)
+    assert countries == ("https://w3id.org/cckg/id/country/de",)
+    assert population and population > 100_000

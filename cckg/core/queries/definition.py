@@ -36,10 +36,11 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from rdflib import Variable
+from rdflib import Literal, Variable
 from rdflib.plugins.sparql import prepareQuery as _prepare_unlocked  # noqa: N813
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query
@@ -189,17 +190,59 @@ def _below(node: Any, name: str) -> Any:
     return None
 
 
-def _conditions(node: Any, unwrap_str: bool = False) -> list[str]:
-    """The ORDER BY conditions of a select; with ``unwrap_str``, ``STR(?key)`` reads as
-    ``?key`` (the outer sort of a paged query: see ``_page_keys``)."""
+# Functions that give a plain string (no language tag) whatever their argument, and those that
+# keep their (first) argument's tag: a key bound to a plain string sorts as its STR().
+_ALWAYS_PLAIN = {"Builtin_STR", "Builtin_ENCODE_FOR_URI"}
+_LIKE_ARGUMENT = {
+    "Builtin_LCASE": "arg",
+    "Builtin_UCASE": "arg",
+    "Builtin_SUBSTR": "arg",
+    "Builtin_STRAFTER": "arg1",
+    "Builtin_STRBEFORE": "arg1",
+}
+
+
+def _string_valued(expr: Any) -> bool:
+    """Whether an expression always gives a plain string (or an error): ``STR(…)``, a
+    string function of one, a COALESCE or CONCAT of them, a plain string literal."""
+    if isinstance(expr, Literal):
+        return expr.datatype is None and expr.language is None
+    name = getattr(expr, "name", None)
+    if name in _ALWAYS_PLAIN:
+        return True
+    if name in _LIKE_ARGUMENT:
+        return _string_valued(expr[_LIKE_ARGUMENT[name]])
+    if name in ("Builtin_COALESCE", "Builtin_CONCAT"):
+        return all(_string_valued(a) for a in expr["arg"])
+    return False
+
+
+def _string_keys(node: Any) -> set[str]:
+    """The variables a select binds to a plain string (``BIND(LCASE(STR(?label)) AS ?key)``)."""
+    keys: set[str] = set()
+    if isinstance(node, CompValue):
+        if node.name == "Extend" and _string_valued(node["expr"]):
+            keys.add(str(node["var"]))
+        for value in node.values():
+            keys |= _string_keys(value)
+    elif isinstance(node, list):
+        for value in node:
+            keys |= _string_keys(value)
+    return keys
+
+
+def _conditions(node: Any, string_keys: Collection[str] = ()) -> list[str]:
+    """The ORDER BY conditions of a select, where ``STR(?key)`` of one of ``string_keys``
+    reads as ``?key`` (it sorts the same: see ``_page_keys``)."""
     order = _below(node, "OrderBy")
     if order is None:
         return []
     out = []
     for c in order["expr"]:
         expr = c["expr"]
-        if unwrap_str and getattr(expr, "name", None) == "Builtin_STR":
-            expr = expr["arg"]
+        arg = expr.get("arg") if getattr(expr, "name", None) == "Builtin_STR" else None
+        if isinstance(arg, Variable) and str(arg) in string_keys:
+            expr = arg
         out.append(repr((expr, c["order"])))
     return out
 
@@ -210,12 +253,13 @@ def _page_keys(page: Any, algebra: Any, variables: tuple[str, ...], source: str)
     The outer query looks up details of the page's rows and may repeat a row (a detail with
     several values), so a page is counted in page-select rows: those carry the projected
     variables both selects share. Its ORDER BY has to begin with the page select's, so that
-    the rows of one page-select row stay together and in page order. It may read a string key
-    of the page select as ``STR(?key)``: Virtuoso 7.2 did not sort again when the outer keys
-    repeated the page select's, and returned the page out of order.
+    the rows of one page-select row stay together and in page order. Either may read a key
+    the page select binds to a plain string as ``STR(?key)``: Virtuoso 7.2 did not sort again
+    when the outer keys repeated the page select's, and returned the page out of order.
     """
-    inner = _conditions(page)
-    if not inner or _conditions(algebra, unwrap_str=True)[: len(inner)] != inner:
+    strings = _string_keys(page)
+    inner = _conditions(page, strings)
+    if not inner or _conditions(algebra, strings)[: len(inner)] != inner:
         raise QueryDefinitionError(
             f"{source}: the query's ORDER BY must begin with the ORDER BY of the select that "
             "holds the LIMIT"
